@@ -1,0 +1,98 @@
+# crashkit - top-level build.  `make` builds the static binaries; `make check`
+# installs what the tests need (make deps) and runs every suite; the last line
+# of its output is "N passed, N failed".
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+FUZZ_SECONDS ?= 60
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN)
+CFLAGS ?= -O2 -g
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+LDLIBS_STATIC := -static -lelf -lz
+LDLIBS_DYN := -lelf -lz
+
+LIB_SRCS := $(sort $(wildcard lib/*.c lib/arch/*.c))
+DMESG_SRCS := $(sort $(filter-out crashdmesg/main.c,$(wildcard crashdmesg/*.c)))
+CORE_SRCS := $(LIB_SRCS) $(DMESG_SRCS)
+HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h tests/unit/*.h)
+
+REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
+ASAN_OBJS := $(CORE_SRCS:%.c=build/asan/%.o)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
+
+.PHONY: all check demo bench fuzz fuzz-smoke install deps clean test-bins \
+	fixtures shellcheck e2e
+
+all: crashdmesg/crashdmesg
+
+crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+
+build/rel/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Test builds: every test and fixture run uses the sanitized binaries.
+build/asan/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/crashdmesg: build/asan/crashdmesg/main.o $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
+
+build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_OBJS) $(LDLIBS_DYN)
+
+# The fixture generator is independent of the decoders: it links nothing
+# from lib/ but the header-only rd.h.
+build/mkvmcore: $(wildcard fixtures/gen/*.c fixtures/gen/*.h) lib/rd.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c,$^)
+
+build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(CORE_SRCS) $(LDLIBS_DYN)
+
+test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(UNIT_BINS) build/mkvmcore
+
+deps:
+	sh tests/deps.sh
+
+check: deps
+	$(MAKE) test-bins
+	$(MAKE) $(FUZZ_BINS)
+	sh tests/run.sh
+
+demo: deps
+	$(MAKE) crashdmesg/crashdmesg
+	sh tests/demo.sh
+
+bench: deps
+	$(MAKE) crashdmesg/crashdmesg
+	sh tests/bench/run.sh
+
+fuzz: deps
+	$(MAKE) $(FUZZ_BINS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	sh tests/fuzz/run.sh 5
+
+install: crashdmesg/crashdmesg
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
+	install -m 0644 doc/crashdmesg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crashdmesg.1
+
+clean:
+	rm -rf build crashdmesg/crashdmesg

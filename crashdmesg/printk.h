@@ -1,0 +1,147 @@
+/*
+ * printk.h - the contract between crashdmesg's log decoders and its output.
+ *
+ * Three decoders read the three upstream log formats (doc/design.md):
+ *   printk_legacy.c      <= 3.4   byte ring: log_buf, log_end, logged_chars
+ *   printk_records.c     3.5-5.9  struct log / printk_log records
+ *   printk_ringbuffer.c  5.10+    lockless printk_ringbuffer (prb)
+ * Each exports one struct printk_decoder: a name, a detect function over
+ * VMCOREINFO and a decode function that hands validated records to a sink
+ * in log order.  Decoders never print: output.c formats.
+ *
+ * Decoders read kernel memory only through struct printk_source, so unit
+ * tests can hand them an in-memory image; main.c wires it to xlat_read_kv().
+ *
+ * Partial success is a result: a decoder skips a corrupt record or region,
+ * says why through sink->note (one line), counts it in struct printk_stats
+ * and goes on.  decode() returns an error only when no log can be found at
+ * all (CRASH_ERR_NOT_FOUND / UNSUPPORTED / CORRUPT / FAULT), or when the
+ * sink failed (its error is returned as is, and decoding stops).
+ */
+#ifndef CRASHKIT_PRINTK_H
+#define CRASHKIT_PRINTK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/error.h"
+#include "../lib/rd.h"
+#include "../lib/vmcoreinfo.h"
+
+/** Bits of printk_record.present: which fields the format stored. */
+enum printk_present {
+	PRINTK_HAS_SEQ = 1 << 0,
+	PRINTK_HAS_TS = 1 << 1,		/* ts_nsec valid */
+	PRINTK_HAS_LEVEL = 1 << 2,	/* level and facility valid */
+	PRINTK_HAS_CALLER = 1 << 3,	/* caller_id stored by the kernel */
+	PRINTK_HAS_FLAGS = 1 << 4,	/* log_flags valid */
+};
+
+/** Kernel record flags (enum log_flags / printk_info_flags). */
+enum printk_log_flags {
+	PRINTK_LOG_NOCONS = 1,	/* 3.5-5.9; LOG_FORCE_CON on 6.14+ */
+	PRINTK_LOG_NEWLINE = 2,
+	PRINTK_LOG_PREFIX = 4,
+	PRINTK_LOG_CONT = 8,
+};
+
+/**
+ * One log record.  All pointers are borrowed and valid only during the
+ * sink->record call.  Text and dictionary are bytes with a length: never
+ * NUL-terminated, may contain any byte.
+ */
+struct printk_record {
+	unsigned int present;		/* enum printk_present bits */
+	uint64_t seq;
+	uint64_t ts_nsec;
+	uint8_t level;			/* 0-7 */
+	uint8_t facility;		/* 0-255 (kernel: 0, /dev/kmsg writers: any) */
+	uint8_t log_flags;		/* enum printk_log_flags */
+	uint32_t caller_id;		/* T<pid>, or 0x80000000 | cpu */
+	const uint8_t *text;
+	size_t text_len;
+	/* 3.5-5.9: KEY=VALUE pairs separated by NUL (last not terminated). */
+	const uint8_t *dict;
+	size_t dict_len;
+	/* 5.10+ dev_printk_info, each cut at its first NUL. */
+	const uint8_t *subsystem;
+	size_t subsystem_len;
+	const uint8_t *device;
+	size_t device_len;
+	/*
+	 * Legacy (<= 3.4) only: the line exactly as stored, including a
+	 * "<N>" prefix and "[ sec.usec] " stamp and the final '\n' if there
+	 * is one.  text/text_len then point inside it, after those prefixes.
+	 */
+	const uint8_t *raw;
+	size_t raw_len;
+};
+
+/** Whether the crashed kernel had CONFIG_PRINTK_CALLER. */
+enum printk_caller_config {
+	PRINTK_CALLER_UNKNOWN,	/* 5.10+: caller_id always stored */
+	PRINTK_CALLER_OFF,
+	PRINTK_CALLER_ON,	/* 5.1-5.9 with OFFSET(printk_log.caller_id) */
+};
+
+/** What a decoder learned about the log as a whole. */
+struct printk_stats {
+	const char *format_name;	/* the decoder's name */
+	uint64_t printed;		/* records handed to the sink */
+	uint64_t skipped;		/* records or regions skipped as corrupt */
+	uint64_t lost;			/* seq gaps + data-lost records */
+	bool has_fail_count;
+	uint64_t fail_count;		/* prb->fail (5.10+) */
+	bool has_seq_range;
+	uint64_t first_seq, next_seq;	/* seqs of the records printed */
+	uint64_t buffer_size;		/* log_buf_len or text ring size */
+	enum printk_caller_config caller;
+	bool torn_first_line;		/* legacy: the oldest line starts mid-line */
+	char first_skip_reason[256];	/* why the first skip happened */
+};
+
+/** Options that change what is decoded (not how it is printed). */
+struct printk_options {
+	bool since_clear;	/* start at clear_seq/clear_idx/logged_chars */
+	uint64_t max_buffer;	/* refuse to allocate more than this; 0: 2 GiB */
+};
+
+/** Where a decoder reads from. */
+struct printk_source {
+	const struct vmcoreinfo *vmcoreinfo;
+	const struct rd_format *format;
+	void *arg;
+	/* Read kernel-virtual memory.  FAULT if unmapped or absent. */
+	struct crash_error *(*read_kv)(void *arg, uint64_t vaddr, void *buf,
+				       size_t size);
+	struct printk_options options;
+};
+
+/** Where a decoder writes to. */
+struct printk_sink {
+	void *arg;
+	/* A validated record.  An error stops decoding and is returned. */
+	struct crash_error *(*record)(void *arg,
+				      const struct printk_record *rec);
+	/* Why something was skipped or lost: one line, no newline. */
+	void (*note)(void *arg, const char *message);
+};
+
+struct printk_decoder {
+	const char *name;	/* "legacy", "records", "ringbuffer" */
+	/* Does VMCOREINFO name this format's anchor symbol? */
+	bool (*detect)(const struct vmcoreinfo *vi);
+	struct crash_error *(*decode)(const struct printk_source *src,
+				      const struct printk_sink *sink,
+				      struct printk_stats *stats);
+};
+
+extern const struct printk_decoder printk_legacy_decoder;
+extern const struct printk_decoder printk_records_decoder;
+extern const struct printk_decoder printk_ringbuffer_decoder;
+
+/** Largest log buffer we accept: LOG_BUF_LEN_MAX in kernel/printk/printk.c. */
+#define PRINTK_LOG_BUF_MAX ((uint64_t)1 << 31)
+
+#endif
