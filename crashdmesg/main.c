@@ -1,0 +1,615 @@
+/*
+ * crashdmesg - print the kernel log saved in a vmcore.
+ *
+ * main() is the only place that prints errors and the only place that knows
+ * exit codes (doc/crashdmesg.1 "EXIT STATUS"):
+ *   0 ok, 1 usage, 2 not a vmcore or unreadable, 3 no log found or
+ *   unsupported format, 4 log partially recovered, 5 output failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/error.h"
+#include "../lib/vmcore.h"
+#include "../lib/vmcoreinfo.h"
+#include "../lib/xlat.h"
+#include "output.h"
+#include "printk.h"
+#include "summary.h"
+
+#ifndef CRASHKIT_VERSION
+#define CRASHKIT_VERSION "0.1"
+#endif
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_UNREADABLE = 2,
+	EXIT_NO_LOG = 3,
+	EXIT_PARTIAL = 4,
+	EXIT_OUTPUT = 5,
+};
+
+static const char program[] = "crashdmesg";
+
+struct options {
+	const char *vmcore_path;
+	const char *output_path;
+	const char *save_minimal_path;
+	const struct printk_decoder *forced_decoder;
+	struct output_options output;
+	enum { CALLER_AUTO, CALLER_ON, CALLER_OFF } caller;
+	bool summary;
+	bool quiet;
+	struct printk_options printk;
+};
+
+static const struct printk_decoder *const decoders[] = {
+	// Precedence when several anchors are present (printk-formats.md §0).
+	&printk_ringbuffer_decoder,
+	&printk_records_decoder,
+	&printk_legacy_decoder,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: %s [OPTIONS] [VMCORE]\n"
+"Print the kernel log saved in VMCORE (default /proc/vmcore).\n"
+"\n"
+"  --format=legacy|records|ringbuffer  decode as this log format\n"
+"  --vmcore-dmesg       kexec-tools vmcore-dmesg layout\n"
+"  -r, --raw            prefix <facility<<3|level> (dmesg -r)\n"
+"  --json               one JSON object per record\n"
+"  --kmsg               /dev/kmsg record lines\n"
+"  --summary            a one-screen crash summary\n"
+"  --caller=auto|on|off print caller ids (auto: when the kernel had them)\n"
+"  --caller-width=N     width of the caller field (default 8)\n"
+"  --since-clear        only what dmesg showed after the last 'dmesg -c'\n"
+"  --max-buffer=BYTES   largest log buffer to read (default 2G)\n"
+"  --max-output=BYTES   stop after this much output (default 16G)\n"
+"  -o, --output=FILE    write to FILE (via FILE.incomplete, mode 0600)\n"
+"  --save-minimal=FILE  also write a small ELF vmcore with only the notes\n"
+"                       and the pages the log needed\n"
+"  -q, --quiet          no trailer on stderr\n"
+"  -h, --help           this help\n"
+"  -V, --version        print the version\n"
+"\n"
+"Exit status: 0 ok, 1 usage, 2 not a vmcore or unreadable, 3 no log found\n"
+"or unsupported, 4 log partially recovered, 5 output failed.\n",
+		program);
+}
+
+static void print_error(const char *what, const struct crash_error *err)
+{
+	if (what)
+		fprintf(stderr, "%s: %s: %s\n", program, what, err->message);
+	else
+		fprintf(stderr, "%s: %s\n", program, err->message);
+}
+
+static bool parse_size(const char *text, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case '\0': break;
+	default: return false;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*ret = (uint64_t)v << shift;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum {
+		OPT_FORMAT = 256, OPT_VMCORE_DMESG, OPT_JSON, OPT_KMSG,
+		OPT_SUMMARY, OPT_CALLER, OPT_CALLER_WIDTH, OPT_SINCE_CLEAR,
+		OPT_MAX_BUFFER, OPT_MAX_OUTPUT, OPT_SAVE_MINIMAL,
+	};
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"vmcore-dmesg", no_argument, NULL, OPT_VMCORE_DMESG},
+		{"raw", no_argument, NULL, 'r'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"kmsg", no_argument, NULL, OPT_KMSG},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"caller", required_argument, NULL, OPT_CALLER},
+		{"caller-width", required_argument, NULL, OPT_CALLER_WIDTH},
+		{"since-clear", no_argument, NULL, OPT_SINCE_CLEAR},
+		{"max-buffer", required_argument, NULL, OPT_MAX_BUFFER},
+		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+		{"output", required_argument, NULL, 'o'},
+		{"save-minimal", required_argument, NULL, OPT_SAVE_MINIMAL},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	uint64_t v;
+
+	o->vmcore_path = "/proc/vmcore";
+	o->output.mode = OUTPUT_DMESG;
+	o->output.caller_width = 8;
+	o->output.max_bytes = (uint64_t)16 << 30;
+	o->printk.max_buffer = PRINTK_LOG_BUF_MAX;
+	while ((c = getopt_long(argc, argv, "ro:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			o->forced_decoder = NULL;
+			for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
+				if (strcmp(optarg, decoders[i]->name) == 0)
+					o->forced_decoder = decoders[i];
+			if (!o->forced_decoder) {
+				fprintf(stderr, "%s: --format: '%s' is not legacy, records or ringbuffer\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_VMCORE_DMESG: o->output.mode = OUTPUT_VMCORE_DMESG; break;
+		case 'r': o->output.mode = OUTPUT_RAW; break;
+		case OPT_JSON: o->output.mode = OUTPUT_JSON; break;
+		case OPT_KMSG: o->output.mode = OUTPUT_KMSG; break;
+		case OPT_SUMMARY: o->summary = true; break;
+		case OPT_CALLER:
+			if (strcmp(optarg, "auto") == 0)
+				o->caller = CALLER_AUTO;
+			else if (strcmp(optarg, "on") == 0)
+				o->caller = CALLER_ON;
+			else if (strcmp(optarg, "off") == 0)
+				o->caller = CALLER_OFF;
+			else {
+				fprintf(stderr, "%s: --caller: '%s' is not auto, on or off\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CALLER_WIDTH:
+			if (!parse_size(optarg, &v) || v > 32) {
+				fprintf(stderr, "%s: --caller-width: '%s' is not a number from 0 to 32\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->output.caller_width = (unsigned)v;
+			break;
+		case OPT_SINCE_CLEAR: o->printk.since_clear = true; break;
+		case OPT_MAX_BUFFER:
+			if (!parse_size(optarg, &v) || v == 0 || v > PRINTK_LOG_BUF_MAX) {
+				fprintf(stderr, "%s: --max-buffer: '%s' is not a size from 1 to 2G\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->printk.max_buffer = v;
+			break;
+		case OPT_MAX_OUTPUT:
+			if (!parse_size(optarg, &v) || v == 0) {
+				fprintf(stderr, "%s: --max-output: '%s' is not a size\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->output.max_bytes = v;
+			break;
+		case 'o': o->output_path = optarg; break;
+		case OPT_SAVE_MINIMAL: o->save_minimal_path = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o->vmcore_path = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", program, argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* lib/ warnings: one line each on stderr, after the program name. */
+static void warn_stderr(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s: warning: %s\n", program, message);
+}
+
+static struct crash_error *read_phys_vmcore(void *arg, uint64_t paddr,
+					    void *buf, size_t size)
+{
+	return vmcore_read_phys(arg, paddr, buf, size);
+}
+
+static struct crash_error *read_kv_xlat(void *arg, uint64_t vaddr, void *buf,
+					size_t size)
+{
+	return xlat_read_kv(arg, vaddr, buf, size);
+}
+
+/* The decoder's sink: the output (or the summary) and notes on stderr. */
+struct sink_state {
+	struct output *output;
+	struct summary *summary;
+	bool quiet;
+	uint64_t notes;
+	bool failed;	/* the output failed: decoding stopped there */
+};
+
+static struct crash_error *sink_record(void *arg,
+				       const struct printk_record *rec)
+{
+	struct sink_state *st = arg;
+	struct crash_error *err = st->summary ? summary_add(st->summary, rec)
+					      : output_record(st->output, rec);
+	if (err)
+		st->failed = true;
+	return err;
+}
+
+/* Notes are capped so a shredded log cannot flood stderr. */
+static void sink_note(void *arg, const char *message)
+{
+	struct sink_state *st = arg;
+	if (st->notes++ < 50)
+		fprintf(stderr, "%s: %s\n", program, message);
+	else if (st->notes == 51)
+		fprintf(stderr, "%s: further notes suppressed\n", program);
+}
+
+static struct crash_error *write_all(int fd, const char *path,
+				     const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return crash_error_os(errno, "writing %s", path);
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+/* Output file: FILE.incomplete, mode 0600, renamed when complete. */
+struct output_file {
+	int fd;
+	const char *path;	/* what the user named, or "stdout" */
+	char *tmp_path;
+};
+
+static struct crash_error *output_file_open(const char *path,
+					    struct output_file *f)
+{
+	f->fd = STDOUT_FILENO;
+	f->path = path ? path : "stdout";
+	f->tmp_path = NULL;
+	if (!path)
+		return NULL;
+	if (asprintf(&f->tmp_path, "%s.incomplete", path) < 0) {
+		f->tmp_path = NULL;
+		return &crash_enomem;
+	}
+	f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0600);
+	if (f->fd < 0)
+		return crash_error_os(errno, "creating %s", f->tmp_path);
+	// O_CREAT does not change the mode of an existing file.
+	if (fchmod(f->fd, 0600) < 0)
+		return crash_error_os(errno, "chmod 0600 %s", f->tmp_path);
+	return NULL;
+}
+
+/* fsync and rename into place; on failure the .incomplete file stays. */
+static struct crash_error *output_file_commit(struct output_file *f)
+{
+	if (!f->tmp_path)
+		return NULL;
+	if (fsync(f->fd) < 0)
+		return crash_error_os(errno, "fsync %s", f->tmp_path);
+	if (rename(f->tmp_path, f->path) < 0)
+		return crash_error_os(errno, "renaming %s to %s", f->tmp_path,
+				      f->path);
+	return NULL;
+}
+
+static void output_file_close(struct output_file *f)
+{
+	if (f->tmp_path && f->fd >= 0)
+		close(f->fd);
+	free(f->tmp_path);
+}
+
+static const struct printk_decoder *
+detect_decoder(const struct vmcoreinfo *vi)
+{
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
+		if (decoders[i]->detect(vi))
+			return decoders[i];
+	return NULL;
+}
+
+/*
+ * Whether to print caller ids: 5.1-5.9 say so by exporting the caller_id
+ * offset; 5.10+ store a caller id whatever the config, so it is off unless
+ * asked for (printk-formats.md §2.5).
+ */
+static bool caller_shown(const struct options *o, const struct vmcoreinfo *vi,
+			 const struct printk_decoder *dec)
+{
+	if (o->caller != CALLER_AUTO)
+		return o->caller == CALLER_ON;
+	return dec == &printk_records_decoder &&
+	       vmcoreinfo_has(vi, "OFFSET(printk_log.caller_id)");
+}
+
+static const char *arch_name_of_machine(uint16_t machine)
+{
+	switch (machine) {
+	case 62: return "x86_64";
+	case 3: return "i386";
+	case 183: return "arm64";
+	case 40: return "arm";
+	case 21: return "ppc64";
+	case 20: return "ppc";
+	case 22: return "s390x";
+	case 243: return "riscv";
+	default: return "unknown";
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct vmcore *vm = NULL;
+	struct vmcoreinfo *vi = NULL;
+	struct xlat *x = NULL;
+	struct output *out = NULL;
+	struct summary *summary = NULL;
+	struct output_file file = {.fd = -1};
+	struct crash_error *err;
+	struct printk_stats stats = {0};
+	const struct printk_decoder *dec = NULL;
+	const char *log_error = NULL;
+	char *log_error_buf = NULL;
+	int rc = parse_options(argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+
+	// A closed pipe is an output error (exit 5), not a silent death.
+	signal(SIGPIPE, SIG_IGN);
+
+	err = vmcore_open(o.vmcore_path, warn_stderr, NULL, &vm);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		return EXIT_UNREADABLE;
+	}
+	if (o.save_minimal_path)
+		vmcore_track_reads(vm, true);
+
+	const char *vi_text;
+	size_t vi_size;
+	err = vmcore_vmcoreinfo(vm, &vi_text, &vi_size);
+	if (err) {
+		if (err->code == CRASH_ERR_NOT_FOUND) {
+			fprintf(stderr, "%s: %s: no VMCOREINFO note: cannot locate the log\n",
+				program, o.vmcore_path);
+			rc = EXIT_NO_LOG;
+		} else {
+			print_error(o.vmcore_path, err);
+			rc = EXIT_UNREADABLE;
+		}
+		crash_error_destroy(err);
+		goto out;
+	}
+	err = vmcoreinfo_parse(vi_text, vi_size, &vi);
+	if (err) {
+		print_error(o.vmcore_path, err);
+		crash_error_destroy(err);
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+
+	size_t seg_count;
+	const struct vmcore_segment *segs = vmcore_segments(vm, &seg_count);
+	struct xlat_range *ranges = calloc(seg_count ? seg_count : 1,
+					   sizeof(*ranges));
+	if (!ranges) {
+		print_error(NULL, &crash_enomem);
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	for (size_t i = 0; i < seg_count; i++) {
+		ranges[i].paddr = segs[i].paddr;
+		ranges[i].vaddr = segs[i].vaddr;
+		ranges[i].size = segs[i].mem_size;
+	}
+	struct xlat_reader reader = {
+		.arg = vm,
+		.read_phys = read_phys_vmcore,
+		.warn = warn_stderr,
+		.format = vmcore_format(vm),
+		.machine = vmcore_machine(vm),
+		.vmcoreinfo = vi,
+		.ranges = ranges,
+		.range_count = seg_count,
+	};
+
+	dec = o.forced_decoder ? o.forced_decoder : detect_decoder(vi);
+	err = xlat_create(&reader, &x);
+	if (err) {
+		log_error_buf = strdup(err->message);
+		log_error = log_error_buf;
+		if (!o.summary) {
+			print_error(o.vmcore_path, err);
+			crash_error_destroy(err);
+			rc = EXIT_NO_LOG;
+			goto out_ranges;
+		}
+		crash_error_destroy(err);
+	} else if (!dec) {
+		log_error = "VMCOREINFO names no log buffer (no SYMBOL(prb), "
+			    "SYMBOL(log_first_idx) or SYMBOL(log_end))";
+		if (!o.summary) {
+			fprintf(stderr, "%s: %s: %s\n", program, o.vmcore_path,
+				log_error);
+			rc = EXIT_NO_LOG;
+			goto out_ranges;
+		}
+	}
+
+	err = output_file_open(o.output_path, &file);
+	if (!err) {
+		o.output.show_caller = dec && caller_shown(&o, vi, dec);
+		err = output_create(file.fd, file.path, &o.output, &out);
+	}
+	if (!err && o.summary)
+		err = summary_create(&summary);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		rc = EXIT_OUTPUT;
+		goto out_ranges;
+	}
+
+	struct sink_state sink_state = {
+		.output = out, .summary = summary, .quiet = o.quiet,
+	};
+	bool output_failed = false;
+	if (x && dec) {
+		struct printk_source src = {
+			.vmcoreinfo = vi,
+			.format = vmcore_format(vm),
+			.arg = x,
+			.read_kv = read_kv_xlat,
+			.options = o.printk,
+		};
+		struct printk_sink sink = {
+			.arg = &sink_state,
+			.record = sink_record,
+			.note = sink_note,
+		};
+		stats.format_name = dec->name;
+		err = dec->decode(&src, &sink, &stats);
+		if (!stats.format_name)
+			stats.format_name = dec->name;
+		if (err) {
+			output_failed = sink_state.failed;
+			print_error(output_failed ? NULL : o.vmcore_path, err);
+			if (!log_error) {
+				log_error_buf = strdup(err->message);
+				log_error = log_error_buf;
+			}
+			crash_error_destroy(err);
+			rc = output_failed ? EXIT_OUTPUT
+			   : stats.printed ? EXIT_PARTIAL : EXIT_NO_LOG;
+		} else if (stats.skipped) {
+			rc = EXIT_PARTIAL;
+		}
+	}
+
+	if (summary) {
+		char *text;
+		size_t size;
+		struct summary_facts facts = {
+			.path = o.vmcore_path,
+			.arch = x ? xlat_arch_name(x)
+				  : arch_name_of_machine(vmcore_machine(vm)),
+			.osrelease = vmcoreinfo_get(vi, "OSRELEASE"),
+			.build_id = vmcoreinfo_get(vi, "BUILD-ID"),
+			.cpu_count = vmcore_cpu_count(vm),
+			.utsname = x ? xlat_utsname(x) : NULL,
+			.xlat_method = x ? xlat_method(x) : NULL,
+			.stats = (x && dec && (stats.printed || !log_error)) ? &stats : NULL,
+			.log_error = log_error,
+		};
+		struct crash_error *e2 = vmcoreinfo_decimal(vi, "CRASHTIME",
+							    &facts.crashtime);
+		facts.has_crashtime = !e2;
+		crash_error_destroy(e2);
+		e2 = vmcoreinfo_hex(vi, "KERNELOFFSET", &facts.kernel_offset);
+		facts.has_kernel_offset = !e2;
+		crash_error_destroy(e2);
+		err = summary_render(summary, &facts, &text, &size);
+		if (!err) {
+			err = write_all(file.fd, file.path, text, size);
+			free(text);
+		}
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			output_failed = true;
+			rc = EXIT_OUTPUT;
+		} else if (!x || !dec) {
+			rc = EXIT_NO_LOG;
+		}
+	}
+
+	if (!output_failed) {
+		err = output_flush(out);
+		if (!err && (rc == EXIT_OK || rc == EXIT_PARTIAL))
+			err = output_file_commit(&file);
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			rc = EXIT_OUTPUT;
+		}
+	}
+
+	if (o.save_minimal_path && x) {
+		err = vmcore_write_minimal(vm, o.save_minimal_path);
+		if (err) {
+			print_error("--save-minimal", err);
+			crash_error_destroy(err);
+			if (rc == EXIT_OK)
+				rc = EXIT_OUTPUT;
+		}
+	}
+
+	if (!o.quiet && x && dec && !o.summary) {
+		fprintf(stderr, "%s: %s log: %" PRIu64 " records printed, %" PRIu64
+			" skipped, %" PRIu64 " lost",
+			program, stats.format_name, stats.printed, stats.skipped,
+			stats.lost);
+		if (stats.has_fail_count && stats.fail_count)
+			fprintf(stderr, ", %" PRIu64 " failed reservations",
+				stats.fail_count);
+		if (stats.skipped && stats.first_skip_reason[0])
+			fprintf(stderr, " (first skip: %s)", stats.first_skip_reason);
+		fprintf(stderr, "\n");
+	}
+
+out_ranges:
+	free(ranges);
+out:
+	free(log_error_buf);
+	summary_destroy(summary);
+	output_destroy(out);
+	output_file_close(&file);
+	xlat_destroy(x);
+	vmcoreinfo_destroy(vi);
+	vmcore_close(vm);
+	return rc;
+}
