@@ -100,6 +100,11 @@ done
 
 dpkg-deb -x "$deb" "$outdir" || die "$suite: dpkg-deb -x $deb failed"
 [ -f "$outdir/boot/vmlinuz-$version" ] || die "$suite: $deb has no boot/vmlinuz-$version"
+# trixie's packages ship merged-/usr (usr/lib/modules); depmod -b and the
+# callers look in lib/modules.
+if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
+	ln -s usr/lib "$outdir/lib"
+fi
 depmod -b "$outdir" "$version" || die "$suite: depmod -b $outdir $version failed"
 printf '%s\n' "$version" >"$outdir/version"
 # vmlinuz last: its presence marks a complete fetch.

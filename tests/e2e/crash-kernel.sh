@@ -1,0 +1,375 @@
+#!/bin/sh
+# crash-kernel.sh [--suite S] [--cache DIR] [--flood N] OUTDIR
+#
+# Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
+#   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
+#   OUTDIR/kmsg.txt     /dev/kmsg read by the first kernel just before the crash
+#                       (ground truth: the core's log must start with these records)
+#   OUTDIR/console.log  serial output of both kernels
+#   OUTDIR/release      uname -r of the crashed kernel
+#   OUTDIR/kexec.log    what kexec -p printed
+#
+# How: the first kernel boots a busybox initramfs that writes marker records
+# (multi-line, UTF-8, control bytes, tab, escape, empty, long, levels) to
+# /dev/kmsg, saves a /dev/kmsg snapshot to disk 1 (a tar archive), loads itself
+# with a capture initramfs through `kexec -p` and panics via sysrq. The capture
+# kernel copies /proc/vmcore to disk 2 behind a one-line header
+# ("CRASHKIT-VMCORE <bytes>" at offset 0, the core at 1 MiB) and powers off.
+# --flood N writes N more records first (level 7, so off the console), so that
+# the log ring wraps; the Debian kernels' 128 KiB ring wraps at N=3000.
+#
+# Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
+# $CRASHKIT_CACHE, else .cache/kernels under the repository root).
+set -eu
+PATH=$PATH:/usr/sbin:/sbin
+
+# Guest and time limits. 384 MiB guest RAM gives a ~250 MB core; crashkernel
+# must hold the capture kernel, its initramfs and its own boot allocations.
+MEM_MIB=384
+CRASHKERNEL=144M
+QEMU_TIMEOUT=300
+CAPTURE_APPEND="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+
+die() {
+	printf 'crash-kernel: FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+usage() {
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--cache DIR] [--flood N] OUTDIR\n' >&2
+	exit 2
+}
+
+suite=bookworm
+cache=
+flood=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--suite)
+		[ $# -ge 2 ] || usage
+		suite=$2
+		shift 2
+		;;
+	--cache)
+		[ $# -ge 2 ] || usage
+		cache=$2
+		shift 2
+		;;
+	--flood)
+		[ $# -ge 2 ] || usage
+		flood=$2
+		shift 2
+		;;
+	--) shift && break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+outdir=$1
+case $flood in
+'' | *[!0-9]*) die "--flood wants a number of records, got '$flood'" ;;
+esac
+
+script_dir=$(cd "${0%/*}" && pwd)
+repo_root=$(cd "$script_dir/../.." && pwd)
+[ -n "$cache" ] || cache=${CRASHKIT_CACHE:-$repo_root/.cache/kernels}
+
+for tool in qemu-system-x86_64 busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "$tool not found (apt-get install qemu-system-x86 busybox-static kexec-tools kmod cpio)"
+done
+busybox_bin=$(command -v busybox)
+# ldd fails on a static binary, and the guests have no libc of their own.
+if ldd "$busybox_bin" >/dev/null 2>&1; then
+	die "$busybox_bin is not static (apt-get install busybox-static)"
+fi
+
+kdir=$cache/$suite
+"$script_dir/fetch-kernel.sh" "$suite" "$kdir" >/dev/null
+version=$(cat "$kdir/version")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/crash-kernel.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+console=$work/console.log
+
+# fail_run REASON: report a failed guest run with the guest's own reason if it
+# printed one, the console tail, and exit.
+fail_run() {
+	local guest
+	guest=$(grep -a 'crashkit-e2e: FAIL:' "$console" 2>/dev/null | head -n 1 | tr -d '\r') || guest=
+	printf 'crash-kernel: FAIL: %s: %s%s\n' "$suite" "$1" "${guest:+ ($guest)}" >&2
+	if [ -s "$console" ]; then
+		printf -- '--- last lines of the console log:\n' >&2
+		tail -n 25 "$console" | tr -d '\r' >&2
+		mkdir -p "$outdir" && cp "$console" "$outdir/console.log"
+
+# The core must hold the log up to the snapshot: kexec-tools' reader agrees.
+vmcore-dmesg "$outdir/vmcore" >"$work/vmcore-dmesg.txt" 2>&1 ||
+	die "$suite: vmcore-dmesg $outdir/vmcore failed: $(tail -n 1 "$work/vmcore-dmesg.txt")"
+grep -q 'crashkit-e2e: marker end' "$work/vmcore-dmesg.txt" ||
+	die "$suite: vmcore-dmesg of $outdir/vmcore lacks the end marker"
+	fi
+	exit 1
+}
+
+# tree_busybox DIR: a root with busybox and a link for each of its applets.
+tree_busybox() {
+	local applet
+	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp"
+	cp "$busybox_bin" "$1/bin/busybox"
+	for applet in $("$busybox_bin" --list); do
+		[ "$applet" = busybox ] || ln -s busybox "$1/bin/$applet"
+	done
+}
+
+# tree_modules DIR: virtio_pci and virtio_blk with their dependencies,
+# decompressed, and lib/modules/load-order naming them in insmod order.
+tree_modules() {
+	local mod line path name order
+	mkdir -p "$1/lib/modules"
+	order=$1/lib/modules/load-order
+	: >"$order"
+	for mod in virtio_pci virtio_blk; do
+		modprobe -d "$kdir" -S "$version" --show-depends "$mod" >"$work/deps" ||
+			die "$suite: modprobe --show-depends $mod failed in $kdir"
+		while read -r line; do
+			case $line in
+			insmod\ *) ;;
+			*) continue ;; # builtin
+			esac
+			path=${line#insmod }
+			path=${path%% *}
+			name=${path##*/}
+			name=${name%%.ko*}.ko
+			grep -qx "$name" "$order" && continue
+			case $path in
+			*.ko) cp "$path" "$1/lib/modules/$name" ;;
+			*.ko.xz) xz -dc "$path" >"$1/lib/modules/$name" ;;
+			*.ko.zst) zstd -qdc "$path" >"$1/lib/modules/$name" ;;
+			*.ko.gz) gzip -dc "$path" >"$1/lib/modules/$name" ;;
+			*) die "$suite: unexpected module file $path" ;;
+			esac
+			printf '%s\n' "$name" >>"$order"
+		done <"$work/deps"
+	done
+}
+
+# tree_elf DIR FILE: FILE and the shared libraries it needs (ldd), same paths.
+tree_elf() {
+	local lib
+	mkdir -p "$1${2%/*}"
+	cp -L "$2" "$1$2"
+	for lib in $(ldd "$2" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$1${lib%/*}"
+		cp -L "$lib" "$1$lib"
+	done
+}
+
+# make_cpio DIR OUT: DIR as a gzip'd newc initramfs.
+make_cpio() {
+	(cd "$1" && find . | cpio -o -H newc -R 0:0 --quiet >"$work/cpio.tmp") ||
+		die "cpio of $1 failed"
+	gzip -1 <"$work/cpio.tmp" >"$2"
+	rm -f "$work/cpio.tmp"
+}
+
+# The capture kernel's /init: copy /proc/vmcore to disk 2 behind a header.
+write_capture_init() {
+	cat >"$1" <<'GUEST'
+#!/bin/sh
+PATH=/bin
+export PATH
+fail() {
+	echo "crashkit-e2e: FAIL: $*"
+	poweroff -f
+}
+(sleep 200 && fail "capture watchdog fired") &
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+while read -r m; do
+	insmod "/lib/modules/$m" || fail "capture: insmod $m"
+done </lib/modules/load-order
+i=0
+while [ ! -b /dev/vdb ]; do
+	i=$((i + 1))
+	[ "$i" -le 30 ] || fail "capture: no /dev/vdb"
+	sleep 1
+done
+[ -e /proc/vmcore ] || fail "capture: no /proc/vmcore"
+size=$(stat -c %s /proc/vmcore)
+echo "crashkit-e2e: copying /proc/vmcore ($size bytes)"
+dd if=/proc/vmcore of=/dev/vdb bs=1M seek=1 conv=fsync 2>/tmp/dd.log ||
+	fail "capture: dd /proc/vmcore: $(tail -n 1 /tmp/dd.log)"
+printf 'CRASHKIT-VMCORE %s\n' "$size" >/tmp/header
+dd if=/tmp/header of=/dev/vdb conv=notrunc,fsync 2>/dev/null || fail "capture: header write"
+echo "crashkit-e2e: vmcore saved"
+poweroff -f
+GUEST
+	chmod 755 "$1"
+}
+
+# The first kernel's /init: markers, /dev/kmsg snapshot to disk 1, kexec -p, crash.
+write_first_init() {
+	cat >"$1" <<'GUEST'
+#!/bin/sh
+PATH=/bin:/sbin:/usr/sbin
+export PATH
+fail() {
+	echo "crashkit-e2e: FAIL: $*"
+	poweroff -f
+}
+(sleep 200 && fail "first kernel watchdog fired") &
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+while read -r m; do
+	insmod "/lib/modules/$m" || fail "insmod $m"
+done </lib/modules/load-order
+i=0
+while [ ! -b /dev/vda ]; do
+	i=$((i + 1))
+	[ "$i" -le 30 ] || fail "no /dev/vda"
+	sleep 1
+done
+
+# kmsg_put: /tmp/msg as one write() to /dev/kmsg, so one record.
+kmsg_put() {
+	dd if=/tmp/msg of=/dev/kmsg bs=4096 2>/dev/null || fail "write to /dev/kmsg"
+}
+
+flood=0
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+	case $arg in
+	crashkit.flood=*) flood=${arg#crashkit.flood=} ;;
+	esac
+done
+i=0
+while [ "$i" -lt "$flood" ]; do
+	echo "<7>crashkit-e2e: flood record $i of $flood, padding to fill the ring faster"
+	i=$((i + 1))
+done >/dev/kmsg
+
+printf 'crashkit-e2e: marker begin\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: multi-line one\nline two of the same record\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: utf-8 caf\303\251\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: control \001 byte and del \177\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: tab\there\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: escape \033[31mred\033[0m\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: backslash \\ and a literal \\x41\n' >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: trailing space \n' >/tmp/msg && kmsg_put
+printf '\n' >/tmp/msg && kmsg_put
+printf '<3>crashkit-e2e: level 3 (err)\n' >/tmp/msg && kmsg_put
+printf '<30>crashkit-e2e: facility 3 (daemon) level 6\n' >/tmp/msg && kmsg_put
+{
+	printf 'crashkit-e2e: long '
+	i=0
+	while [ "$i" -lt 88 ]; do
+		printf '%s' '0123456789'
+		i=$((i + 1))
+	done
+	printf '\n'
+} >/tmp/msg && kmsg_put
+printf 'crashkit-e2e: marker end\n' >/tmp/msg && kmsg_put
+
+mkdir -p /out
+# /dev/kmsg blocks after the last record: stop reading after a few seconds.
+timeout 3 dd if=/dev/kmsg of=/out/kmsg.txt bs=8192 2>/dev/null
+grep -q 'crashkit-e2e: marker end' /out/kmsg.txt || fail "kmsg snapshot lacks the end marker"
+uname -r >/out/release
+cat /proc/cmdline >/out/cmdline
+kexec -p /vmlinuz --initrd=/capture.cpio.gz --append="$(cat /capture.append)" >/out/kexec.log 2>&1 ||
+	fail "kexec -p: $(tail -n 1 /out/kexec.log)"
+[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec -p loaded nothing"
+tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
+dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
+echo "crashkit-e2e: crashing"
+echo c >/proc/sysrq-trigger
+sleep 5
+fail "still alive after sysrq c"
+GUEST
+	chmod 755 "$1"
+}
+
+# Capture initramfs: busybox, virtio modules, /init.
+tree_busybox "$work/capture"
+tree_modules "$work/capture"
+write_capture_init "$work/capture/init"
+make_cpio "$work/capture" "$work/capture.cpio.gz"
+
+# First initramfs: the same plus kexec, the kernel and the capture initramfs.
+tree_busybox "$work/first"
+tree_modules "$work/first"
+tree_elf "$work/first" "$(command -v kexec)"
+cp "$kdir/vmlinuz" "$work/first/vmlinuz"
+cp "$work/capture.cpio.gz" "$work/first/capture.cpio.gz"
+printf '%s\n' "$CAPTURE_APPEND" >"$work/first/capture.append"
+write_first_init "$work/first/init"
+make_cpio "$work/first" "$work/first.cpio.gz"
+
+# Disk 1 takes a small tar, disk 2 the core (RAM plus headroom), both sparse.
+truncate -s 16M "$work/disk1.img"
+truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
+
+append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
+[ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
+
+start=$(date +%s)
+rc=0
+timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$MEM_MIB" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
+	-append "$append" \
+	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
+	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	</dev/null >"$console" 2>&1 || rc=$?
+seconds=$(($(date +%s) - start))
+case $rc in
+0) ;;
+124 | 137) fail_run "qemu timed out after ${QEMU_TIMEOUT}s" ;;
+*) fail_run "qemu exited with status $rc" ;;
+esac
+
+# Disk 1: the first kernel's tar.
+mkdir -p "$work/first-out"
+tar -xf "$work/disk1.img" -C "$work/first-out" 2>/dev/null ||
+	fail_run "disk 1 holds no tar archive: the first kernel never got to kexec"
+for f in kmsg.txt release kexec.log; do
+	[ -f "$work/first-out/$f" ] || fail_run "disk 1 lacks $f"
+done
+
+# Disk 2: "CRASHKIT-VMCORE <bytes>" then the core at 1 MiB.
+header=$(head -c 64 "$work/disk2.img" | head -n 1 | tr -d '\0')
+case $header in
+'CRASHKIT-VMCORE '[0-9]*) size=${header#CRASHKIT-VMCORE } ;;
+*) fail_run "disk 2 has no vmcore header: the capture kernel did not finish" ;;
+esac
+case $size in
+*[!0-9]*) fail_run "disk 2 header has a bad size '$size'" ;;
+esac
+
+mkdir -p "$outdir"
+(
+	umask 077
+	dd if="$work/disk2.img" of="$outdir/vmcore.tmp" bs=1M skip=1 count="$size" iflag=count_bytes status=none
+) || die "$suite: extracting the core into $outdir failed"
+[ "$(stat -c %s "$outdir/vmcore.tmp")" = "$size" ] || die "$suite: extracted core is not $size bytes"
+[ "$(head -c 4 "$outdir/vmcore.tmp" | od -An -c | tr -d ' ')" = '177ELF' ] ||
+	die "$suite: extracted core does not start with an ELF header"
+chmod 600 "$outdir/vmcore.tmp"
+mv "$outdir/vmcore.tmp" "$outdir/vmcore"
+for f in kmsg.txt release kexec.log; do
+	cp "$work/first-out/$f" "$outdir/$f"
+done
+cp "$console" "$outdir/console.log"
+
+# The core must hold the log up to the snapshot: kexec-tools' reader agrees.
+vmcore-dmesg "$outdir/vmcore" >"$work/vmcore-dmesg.txt" 2>&1 ||
+	die "$suite: vmcore-dmesg $outdir/vmcore failed: $(tail -n 1 "$work/vmcore-dmesg.txt")"
+grep -q 'crashkit-e2e: marker end' "$work/vmcore-dmesg.txt" ||
+	die "$suite: vmcore-dmesg of $outdir/vmcore lacks the end marker"
+printf 'crash-kernel: %s %s: %s/vmcore %s bytes, qemu ran %ss\n' \
+	"$suite" "$version" "$outdir" "$size" "$seconds"
