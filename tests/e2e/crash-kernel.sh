@@ -300,9 +300,9 @@ tree_modules "$work/capture"
 write_capture_init "$work/capture/init"
 make_cpio "$work/capture" "$work/capture.cpio.gz"
 
-# First initramfs: the same plus kexec, the kernel and the capture initramfs.
-tree_busybox "$work/first"
-tree_modules "$work/first"
+# First initramfs: the same tree plus kexec, the kernel and the capture
+# initramfs, with its own /init.
+cp -a "$work/capture" "$work/first"
 tree_elf "$work/first" "$(command -v kexec)"
 cp "$kdir/vmlinuz" "$work/first/vmlinuz"
 cp "$work/capture.cpio.gz" "$work/first/capture.cpio.gz"
