@@ -16,6 +16,8 @@
  *     first candidate that passes wins; if none passes, the first candidate
  *     that at least maps init_uts_ns is kept with a warning (UTS fields may
  *     be missing from a trimmed dump), else CRASH_ERR_UNSUPPORTED.
+ *     Without SYMBOL(init_uts_ns) nothing can be validated: the first
+ *     candidate is kept with a warning.
  *  3. SYMBOL() values are already relocated: KERNELOFFSET is never added.
  *
  * Addresses carry their space in their names: _kv kernel virtual, _phys
@@ -94,6 +96,19 @@ struct crash_error *xlat_read_u32_kv(const struct xlat *x, uint64_t vaddr,
 				     uint32_t *ret);
 struct crash_error *xlat_read_u64_kv(const struct xlat *x, uint64_t vaddr,
 				     uint64_t *ret);
+
+/** struct new_utsname (include/uapi/linux/utsname.h): six char[65] fields. */
+enum { XLAT_UTSNAME_FIELD_SIZE = 65, XLAT_UTSNAME_SIZE = 6 * 65 };
+
+/**
+ * xlat_utsname() - the struct new_utsname read from init_uts_ns when the
+ * chosen mapping validated: XLAT_UTSNAME_SIZE bytes, fields in the kernel's
+ * order (sysname, nodename, release, version, machine, domainname), each
+ * XLAT_UTSNAME_FIELD_SIZE bytes.  Returns NULL when the mapping was kept
+ * without validating (the fallbacks above).  Borrowed: valid while @x lives.
+ * These are dump bytes: a field need not be NUL-terminated or printable.
+ */
+const uint8_t *xlat_utsname(const struct xlat *x);
 
 /** The reader given to xlat_create() (for consumers holding only a xlat). */
 const struct xlat_reader *xlat_reader(const struct xlat *x);

@@ -27,6 +27,10 @@ struct arch_candidate {
 	uint64_t linear_start, linear_end, linear_phys;
 	/* Page-table root (physical) for arch_ops.walk, or UINT64_MAX. */
 	uint64_t pgtable_root_phys;
+	/* For arch_ops.walk: paging levels, and bits cleared from every
+	 * entry before use (x86_64: NUMBER(sme_mask)). */
+	unsigned int pgtable_levels;
+	uint64_t pgtable_entry_mask;
 };
 
 /** Receives a candidate; returns false to stop proposing. */
@@ -51,6 +55,24 @@ struct arch_ops {
 				    const struct arch_candidate *c,
 				    uint64_t vaddr, uint64_t *paddr_ret);
 };
+
+/*
+ * Helpers for the arch files, implemented in xlat.c.  Each returns false
+ * when the item is absent; a malformed value is reported through
+ * reader->warn and also yields false (a candidate is not built on it).
+ */
+bool arch_number(const struct xlat_reader *r, const char *name, uint64_t *ret);
+bool arch_hex(const struct xlat_reader *r, const char *key, uint64_t *ret);
+bool arch_symbol(const struct xlat_reader *r, const char *name, uint64_t *ret);
+/** Warn through reader->warn (if any), printf-style. */
+void arch_warn(const struct xlat_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/**
+ * arch_ptload_offset() - vaddr - paddr of the PT_LOADs whose non-zero vaddr
+ * lies in [@lo, @hi); true only if there is one and all of them agree.
+ */
+bool arch_ptload_offset(const struct xlat_reader *r, uint64_t lo, uint64_t hi,
+			uint64_t *offset_ret);
 
 extern const struct arch_ops arch_x86_64_ops;
 extern const struct arch_ops arch_i386_ops;
