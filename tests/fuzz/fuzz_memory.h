@@ -49,6 +49,7 @@ static struct crash_error *fuzz_record(void *arg,
 		sum += rec->device[i];
 	for (size_t i = 0; i < rec->raw_len; i++)
 		sum += rec->raw[i];
+	(void)sum;
 	return NULL;
 }
 
