@@ -22,7 +22,7 @@ CORE_SRCS := $(LIB_SRCS) $(DMESG_SRCS)
 HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h tests/unit/*.h)
 
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
-ASAN_OBJS := $(CORE_SRCS:%.c=build/asan/%.o)
+ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
@@ -42,11 +42,11 @@ build/rel/%.o: %.c $(HEADERS)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Test builds: every test and fixture run uses the sanitized binaries.
-build/asan/%.o: %.c $(HEADERS)
+build/asan-obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-build/asan/crashdmesg: build/asan/crashdmesg/main.o $(ASAN_OBJS)
+build/asan/crashdmesg: build/asan-obj/crashdmesg/main.o $(ASAN_OBJS)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
 
 build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
