@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""tests/bench/bench.py - helpers of tests/bench/run.sh (make bench).
+
+  bench.py sparse IN OUT SIZE
+      Write OUT: the ELF64 core IN (copied sparse) plus one more PT_LOAD that
+      describes RAM beyond what the guest had (physical 4 GiB up, mapped in
+      the direct map) and is a hole in the file, so that OUT is SIZE bytes
+      long (e.g. 64G) yet holds the same notes and the same log at the same
+      offsets.
+  bench.py table RUNS OUTFILE LABEL=CORE... -- NAME=COMMAND...
+      Time every COMMAND on every CORE: one warm-up run (page cache), then
+      RUNS timed runs; the median wall time counts.  In COMMAND, {core} is
+      the core and {out} a fresh output path (removed before each run, and
+      outside the timed region: makedumpfile refuses to overwrite).  The
+      first NAME is the subject: prints its ratio to each peer per core and
+      its ratio between the last and the first core; writes the table to
+      OUTFILE too.
+"""
+import os
+import shlex
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+PT_LOAD = 1
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
+PHDR = struct.Struct("<IIQQQQQQ")
+KERNEL_TEXT = 0xFFFFFFFF80000000
+
+
+def parse_size(text):
+    mult = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    if text[-1].lower() in mult:
+        return int(text[:-1]) * mult[text[-1].lower()]
+    return int(text)
+
+
+def sparse(src, dst, size):
+    """Copy src to dst sparsely and describe a hole up to size as RAM."""
+    tmp = dst + ".incomplete"
+    subprocess.run(["cp", "--sparse=always", "--", src, tmp], check=True)
+    with open(tmp, "r+b") as f:
+        eh = list(EHDR.unpack(f.read(EHDR.size)))
+        ident, phoff, phentsize, phnum = eh[0], eh[5], eh[9], eh[10]
+        if ident[:4] != b"\x7fELF" or ident[4] != 2 or ident[5] != 1:
+            sys.exit("bench.py sparse: %s is not a little-endian ELF64 core" % src)
+        if phentsize != PHDR.size:
+            sys.exit("bench.py sparse: %s: e_phentsize %d" % (src, phentsize))
+        f.seek(phoff)
+        phdrs = [PHDR.unpack(f.read(PHDR.size)) for _ in range(phnum)]
+        first_data = min(p[2] for p in phdrs if p[5])
+        if phoff + (phnum + 1) * PHDR.size > first_data:
+            sys.exit("bench.py sparse: no room for one more program header in %s" % src)
+        loads = [p for p in phdrs if p[0] == PT_LOAD]
+        direct = [p for p in loads if p[3] < KERNEL_TEXT]
+        if not direct:
+            sys.exit("bench.py sparse: %s has no direct-map PT_LOAD" % src)
+        page_offset = direct[0][3] - direct[0][4]
+        paddr = max(1 << 32, max(p[4] + p[6] for p in loads))
+        paddr = (paddr + (1 << 30) - 1) & ~((1 << 30) - 1)
+        end = os.fstat(f.fileno()).st_size
+        offset = (end + 4095) & ~4095
+        if offset >= size:
+            sys.exit("bench.py sparse: %s is already %d bytes" % (src, end))
+        filesz = size - offset
+        f.seek(phoff + phnum * PHDR.size)
+        f.write(PHDR.pack(PT_LOAD, 7, offset, page_offset + paddr, paddr, filesz, filesz, 0))
+        eh[10] = phnum + 1
+        f.seek(0)
+        f.write(EHDR.pack(*eh))
+        f.truncate(size)
+    os.rename(tmp, dst)
+
+
+def median_time(argv, out, runs):
+    """One warm-up, then the median wall time of runs runs of argv."""
+    times = []
+    for i in range(runs + 1):
+        if out and os.path.exists(out):
+            os.unlink(out)
+        t = time.perf_counter()
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dt = time.perf_counter() - t
+        if r.returncode != 0:
+            sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+        if i:
+            times.append(dt)
+    if out and os.path.exists(out):
+        os.unlink(out)
+    return statistics.median(times)
+
+
+def human(nbytes):
+    for unit, div in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if nbytes >= div:
+            return "%.0f %s" % (nbytes / div, unit)
+    return "%d B" % nbytes
+
+
+def table(runs, outfile, cores, commands):
+    res = {}
+    outdir = os.path.dirname(os.path.abspath(outfile))
+    for label, core in cores:
+        for name, cmd in commands:
+            out = os.path.join(outdir, "out.%s.%s" % (name, label))
+            argv = [a.replace("{core}", core).replace("{out}", out) for a in shlex.split(cmd)]
+            res[label, name] = median_time(argv, out, runs)
+    subject = commands[0][0]
+    lines = ["median wall time of %d runs after one warm-up, in ms" % runs]
+    head = "%-22s" % "tool" + "".join("%16s" % ("%s (%s)" % (l, human(os.stat(c).st_size))) for l, c in cores)
+    if len(cores) > 1:
+        head += "%14s" % ("%s/%s" % (cores[-1][0], cores[0][0]))
+    lines.append(head)
+    for name, _ in commands:
+        row = "%-22s" % name + "".join("%16.2f" % (res[l, name] * 1000) for l, _ in cores)
+        if len(cores) > 1:
+            row += "%14.2f" % (res[cores[-1][0], name] / res[cores[0][0], name])
+        lines.append(row)
+    lines.append("")
+    lines.append("ratios %s/peer (< 1: %s is faster)" % (subject, subject))
+    for label, _ in cores:
+        for name, _ in commands[1:]:
+            lines.append("  %-8s %s/%-22s %6.2f" % (label, subject, name, res[label, subject] / res[label, name]))
+    lines.append("")
+    lines.append("commands: " + "; ".join("%s = %s" % tuple(nc) for nc in commands))
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    with open(outfile + ".incomplete", "w") as f:
+        f.write(text)
+    os.rename(outfile + ".incomplete", outfile)
+
+
+def main(argv):
+    if len(argv) == 5 and argv[1] == "sparse":
+        sparse(argv[2], argv[3], parse_size(argv[4]))
+    elif len(argv) > 4 and argv[1] == "table" and "--" in argv:
+        sep = argv.index("--")
+        cores = [a.split("=", 1) for a in argv[4:sep]]
+        commands = [a.split("=", 1) for a in argv[sep + 1:]]
+        table(int(argv[2]), argv[3], cores, commands)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,84 @@
+#!/bin/sh
+# make bench: time crashdmesg against kexec-tools' vmcore-dmesg and
+# makedumpfile --dump-dmesg on a FULL real core, then on a 64 GiB sparse core
+# that holds the same log, and print a table (also build/bench/results.txt).
+#
+# The core: $BENCH_CORE, else $CRASHKIT_CORES/bookworm/vmcore (default
+# /work/cores, the team's saved crashes), else a fresh crash of Debian's 6.1
+# kernel (tests/e2e/crash-kernel.sh: 384 MiB guest, ~300 MB core) into
+# build/bench/crash, reused by later runs.  The 64 GiB core is that core plus
+# one PT_LOAD of "RAM" beyond the guest's, a hole in the file
+# (tests/bench/bench.py sparse).  Each command runs once to warm the page
+# cache, then BENCH_RUNS times (default 11); the median counts.
+# CRASHDMESG names the binary (default crashdmesg/crashdmesg, the static one).
+set -u
+PATH=$PATH:/usr/sbin:/sbin
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+out=build/bench
+bin=${CRASHDMESG:-$top/crashdmesg/crashdmesg}
+runs=${BENCH_RUNS:-11}
+py=/usr/bin/python3
+
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+case $runs in
+'' | *[!0-9]*) die "BENCH_RUNS wants a number, got '$runs'" ;;
+esac
+[ "$runs" -ge 5 ] || die "BENCH_RUNS must be at least 5"
+[ -x "$bin" ] || die "$bin is not built (make crashdmesg/crashdmesg)"
+for tool in vmcore-dmesg makedumpfile "$py"; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (make deps)"
+done
+mkdir -p "$out" || die "cannot create $out"
+
+# find_core: print the full core to measure, crashing one if need be.
+find_core() {
+	local saved
+	if [ -n "${BENCH_CORE:-}" ]; then
+		printf '%s\n' "$BENCH_CORE"
+		return 0
+	fi
+	saved=${CRASHKIT_CORES:-/work/cores}/bookworm/vmcore
+	if [ -r "$saved" ]; then
+		printf '%s\n' "$saved"
+		return 0
+	fi
+	if [ ! -s "$out/crash/vmcore" ]; then
+		sh tests/e2e/crash-kernel.sh --suite bookworm "$out/crash" >&2 || return 1
+	fi
+	printf '%s\n' "$out/crash/vmcore"
+}
+
+core=$(find_core) || die "no core: crash-kernel.sh failed"
+[ -r "$core" ] || die "cannot read $core"
+big=$out/sparse-64g.vmcore
+# Rebuilt every run (a second or so): it must follow the core.
+rm -f "$big"
+"$py" tests/bench/bench.py sparse "$core" "$big" 64G || die "building $big failed"
+
+# The big core must hold the same log: both readers say so.
+for tool in vmcore-dmesg "$bin"; do
+	if [ "$tool" = "$bin" ]; then
+		set -- "$bin" -q --vmcore-dmesg
+	else
+		set -- vmcore-dmesg
+	fi
+	"$@" "$core" >"$out/small.txt" 2>/dev/null || die "$* $core failed"
+	"$@" "$big" >"$out/big.txt" 2>/dev/null || die "$* $big failed"
+	cmp -s "$out/small.txt" "$out/big.txt" || die "$*: $big does not give the log of $core"
+done
+
+printf 'bench: %s (%s bytes) and %s (%s bytes, %s bytes allocated)\n' "$core" \
+	"$(stat -c %s "$core")" "$big" "$(stat -c %s "$big")" "$(($(stat -c %b "$big") * $(stat -c %B "$big")))"
+"$py" tests/bench/bench.py table "$runs" "$out/results.txt" \
+	"full=$core" "64G=$big" -- \
+	"crashdmesg=$bin -q --vmcore-dmesg {core}" \
+	"vmcore-dmesg=vmcore-dmesg {core}" \
+	"makedumpfile=makedumpfile --dump-dmesg {core} {out}" ||
+	die "timing failed"
+echo "bench: table saved to $out/results.txt"
