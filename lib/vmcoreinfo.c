@@ -264,7 +264,7 @@ static struct crash_error *lookup_value(const struct vmcoreinfo *vi,
 static struct crash_error *lookup_hex(const struct vmcoreinfo *vi,
 				      const char *key, uint64_t *ret)
 {
-	const char *value;
+	const char *value = NULL;
 	struct crash_error *err = lookup_value(vi, key, &value);
 	if (err)
 		return err;
@@ -286,11 +286,11 @@ static struct crash_error *lookup_decimal(const struct vmcoreinfo *vi,
 					  const char *key, uint64_t min,
 					  uint64_t max, uint64_t *ret)
 {
-	const char *value;
+	const char *value = NULL;
 	struct crash_error *err = lookup_value(vi, key, &value);
 	if (err)
 		return err;
-	uint64_t v;
+	uint64_t v = 0;
 	int r = parse_digits(value, 10, &v);
 	if (r == -1)
 		return value_error(key, value, "is not a decimal number");
@@ -358,11 +358,11 @@ struct crash_error *vmcoreinfo_number(const struct vmcoreinfo *vi,
 	char key[KEY_MAX];
 	if (!make_key(key, "NUMBER", name, NULL))
 		return &crash_not_found;
-	const char *value;
+	const char *value = NULL;
 	struct crash_error *err = lookup_value(vi, key, &value);
 	if (err)
 		return err;
-	uint64_t v;
+	uint64_t v = 0;
 	if (value[0] == '0' && (value[1] == 'x' || value[1] == 'X')) {
 		int r = parse_digits(value + 2, 16, &v);
 		if (r == -1)
@@ -381,8 +381,11 @@ struct crash_error *vmcoreinfo_number(const struct vmcoreinfo *vi,
 	if (r == -2 || v > limit)
 		return value_error(key, value,
 				   "is out of range (-9223372036854775808 to 9223372036854775807)");
-	// -(2^63) has no positive int64_t: negate in unsigned arithmetic.
-	*ret = negative ? (int64_t)(0 - v) : (int64_t)v;
+	// -(2^63) has no positive int64_t: negate v - 1, then subtract 1.
+	if (!negative)
+		*ret = (int64_t)v;
+	else
+		*ret = v == 0 ? 0 : -(int64_t)(v - 1) - 1;
 	return NULL;
 }
 
