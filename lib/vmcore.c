@@ -40,7 +40,8 @@
  *     EI_VERSION EV_CURRENT; the file holds a whole ELF header.
  *  2. e_type is ET_CORE (else UNSUPPORTED: an ELF, but not a core).
  *  3. 0 < phnum <= VMCORE_MAX_PHDRS; e_phentsize is the class's Phdr size;
- *     the program headers lie inside the file.
+ *     the program headers lie inside the file.  For e_phnum PN_XNUM the
+ *     count is section 0's sh_info, which must lie inside the file too.
  *  4. Each PT_NOTE lies inside the file; p_filesz <= VMCORE_MAX_NOTES_SIZE,
  *     and so does the sum over all PT_NOTEs (our limit, so that 65536
  *     headers naming the same 64 MiB cannot make us allocate 4 TiB).
