@@ -296,23 +296,36 @@ static struct crash_error *write_all(int fd, const char *path,
 struct output_file {
 	int fd;
 	const char *path;	/* what the user named, or "stdout" */
-	char *tmp_path;
+	char *tmp_path;		/* NAME.incomplete while writing a regular file */
+	bool owns_fd;
 };
 
 static struct crash_error *output_file_open(const char *path,
 					    struct output_file *f)
 {
+	struct stat st;
+
 	f->fd = STDOUT_FILENO;
 	f->path = path ? path : "stdout";
 	f->tmp_path = NULL;
 	if (!path)
 		return NULL;
+	// A device, FIFO or socket (-o /dev/ttyS0) is written in place: a
+	// rename would replace the device node with a regular file.
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		f->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (f->fd < 0)
+			return crash_error_os(errno, "opening %s", path);
+		f->owns_fd = true;
+		return NULL;
+	}
 	if (asprintf(&f->tmp_path, "%s.incomplete", path) < 0) {
 		f->tmp_path = NULL;
 		return &crash_enomem;
 	}
 	f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		     0600);
+	f->owns_fd = true;
 	if (f->fd < 0)
 		return crash_error_os(errno, "creating %s", f->tmp_path);
 	// O_CREAT does not change the mode of an existing file.
@@ -336,7 +349,7 @@ static struct crash_error *output_file_commit(struct output_file *f)
 
 static void output_file_close(struct output_file *f)
 {
-	if (f->tmp_path && f->fd >= 0)
+	if (f->owns_fd && f->fd >= 0)
 		close(f->fd);
 	free(f->tmp_path);
 }
