@@ -1180,9 +1180,27 @@ static struct crash_error *plan_loads(const struct vmcore *vm,
 }
 
 /*
+ * The first load holding the same physical bytes as loads[@i] (the same
+ * paddr and size), or @i itself.  x86_64 cores map the kernel's RAM twice
+ * (the kernel-text segment and the direct map), so a minimal core keeps
+ * both program headers but one copy of the bytes: ELF lets PT_LOADs share
+ * file offsets.  Quadratic in the load count, which is bounded by the
+ * 4096 tracked ranges times the (few) segments covering each.
+ */
+static size_t load_bytes_owner(const struct out_load *loads, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (loads[j].paddr == loads[i].paddr &&
+		    loads[j].size == loads[i].size)
+			return j;
+	return i;
+}
+
+/*
  * Build ELF header, program headers and notes in one buffer.  Layout: the
- * ELF header, phnum program headers (PT_NOTE first), the notes, then each
- * PT_LOAD's bytes back to back.
+ * ELF header, phnum program headers (PT_NOTE first), the notes, then the
+ * bytes of each PT_LOAD that owns its bytes (load_bytes_owner()), back to
+ * back.
  */
 static struct crash_error *build_headers(const struct vmcore *vm,
 					 const struct out_load *loads,
@@ -1201,7 +1219,8 @@ static struct crash_error *build_headers(const struct vmcore *vm,
 
 	uint64_t total = header_size;
 	for (size_t i = 0; i < load_count; i++)
-		if (__builtin_add_overflow(total, loads[i].size, &total))
+		if (load_bytes_owner(loads, i) == i &&
+		    __builtin_add_overflow(total, loads[i].size, &total))
 			total = UINT64_MAX;
 	if (!is64 && total > UINT32_MAX)
 		return vmcore_error(vm, CRASH_ERR_UNSUPPORTED,
@@ -1234,16 +1253,28 @@ static struct crash_error *build_headers(const struct vmcore *vm,
 		PUT(f, buf, Elf32_Ehdr, e_phnum, phnum);
 	}
 	uint64_t data_offset = header_size;
+	uint64_t *load_offsets = calloc(load_count ? load_count : 1,
+					sizeof(*load_offsets));
+	if (!load_offsets) {
+		free(buf);
+		return &crash_enomem;
+	}
 	for (size_t i = 0; i < phnum; i++) {
 		uint8_t *ph = buf + ehdr_size + i * phent_size;
 		uint32_t type = i == 0 ? PT_NOTE : PT_LOAD;
 		uint32_t flags = i == 0 ? 0 : PF_R | PF_W | PF_X;
-		uint64_t offset = i == 0 ? notes_offset : data_offset;
+		uint64_t offset = notes_offset;
 		uint64_t size = i == 0 ? notes_size : loads[i - 1].size;
 		uint64_t paddr = i == 0 ? 0 : loads[i - 1].paddr;
 		uint64_t vaddr = i == 0 ? 0 : loads[i - 1].vaddr;
-		if (i > 0)
-			data_offset += size;
+		if (i > 0) {
+			size_t owner = load_bytes_owner(loads, i - 1);
+			if (owner == i - 1) {
+				load_offsets[i - 1] = data_offset;
+				data_offset += size;
+			}
+			offset = load_offsets[owner];
+		}
 		if (is64) {
 			PUT(f, ph, Elf64_Phdr, p_type, type);
 			PUT(f, ph, Elf64_Phdr, p_flags, flags);
@@ -1262,6 +1293,7 @@ static struct crash_error *build_headers(const struct vmcore *vm,
 			PUT(f, ph, Elf32_Phdr, p_memsz, size);
 		}
 	}
+	free(load_offsets);
 	uint8_t *note = buf + notes_offset;
 	for (size_t i = 0; i < vm->note_count; i++) {
 		memcpy(note, vm->notes_raw[i].bytes, vm->notes_raw[i].size);
@@ -1292,6 +1324,8 @@ static struct crash_error *write_core(struct vmcore *vm, int fd,
 	if (!chunk)
 		return &crash_enomem;
 	for (size_t i = 0; i < load_count && !err; i++) {
+		if (load_bytes_owner(loads, i) != i)
+			continue;	// shares an earlier load's bytes
 		for (uint64_t done = 0; done < loads[i].size && !err;) {
 			size_t n = COPY_CHUNK_SIZE;
 			if (loads[i].size - done < n)
