@@ -416,12 +416,14 @@ static struct crash_error *read_ehdr(struct vmcore *vm, size_t *phnum_ret)
 static struct crash_error *walk_notes(struct vmcore *vm, size_t phdr_index,
 				      const uint8_t *buf, size_t size,
 				      uint64_t file_offset, bool fill,
-				      size_t *count, size_t *name_bytes)
+				      size_t *count, size_t *name_bytes,
+				      size_t *good_size)
 {
 	struct rd_cursor c;
 	rd_cursor_init(&c, &vm->format, buf, size);
 	for (size_t index = 0; rd_cursor_left(&c) > 0; index++) {
 		size_t start = rd_cursor_offset(&c);
+		*good_size = start;
 		size_t left = rd_cursor_left(&c);
 		if (left < NOTE_HEADER_SIZE) {
 			// validity (5): a short zero tail is padding.
@@ -479,6 +481,7 @@ static struct crash_error *walk_notes(struct vmcore *vm, size_t phdr_index,
 		(*count)++;
 		*name_bytes += (size_t)namesz + 1;
 	}
+	*good_size = size;
 	return NULL;
 }
 
@@ -517,7 +520,14 @@ static struct crash_error *read_notes(struct vmcore *vm, size_t phnum)
 	if (!vm->note_buffers)
 		return &crash_enomem;
 
-	// Pass 1: read the segments, count notes and name bytes.
+	// Pass 1: read the segments, count notes and name bytes.  A note that
+	// does not fit ends its segment: the notes before it are kept (a
+	// VMCOREINFO before a torn note still finds the log) and the rest is
+	// reported through the warning callback.
+	size_t *good_sizes = calloc(note_segments ? note_segments : 1,
+				    sizeof(*good_sizes));
+	if (!good_sizes)
+		return &crash_enomem;
 	size_t count = 0, name_bytes = 0;
 	for (size_t i = 0; i < phnum; i++) {
 		gelf_getphdr(vm->elf, (int)i, &phdr);
@@ -525,38 +535,49 @@ static struct crash_error *read_notes(struct vmcore *vm, size_t phnum)
 			continue;
 		size_t size = (size_t)phdr.p_filesz;
 		uint8_t *buf = malloc(size ? size : 1);
-		if (!buf)
+		if (!buf) {
+			free(good_sizes);
 			return &crash_enomem;
+		}
+		size_t segment = vm->note_buffer_count;
 		vm->note_buffers[vm->note_buffer_count++] = buf;
 		char what[32];
 		snprintf(what, sizeof(what), "PT_NOTE %zu", i);
 		struct crash_error *err =
 			read_exact(vm, buf, size, phdr.p_offset, what);
-		if (err)
+		if (err) {
+			free(good_sizes);
 			return err;
+		}
 		err = walk_notes(vm, i, buf, size, phdr.p_offset, false,
-				 &count, &name_bytes);
-		if (err)
-			return err;
+				 &count, &name_bytes, &good_sizes[segment]);
+		if (err) {
+			vmcore_warn(vm, "%s; ignoring the rest of the segment",
+				    err->message);
+			crash_error_destroy(err);
+		}
 	}
 
 	// Pass 2: record them.
 	vm->notes = calloc(count ? count : 1, sizeof(*vm->notes));
 	vm->notes_raw = calloc(count ? count : 1, sizeof(*vm->notes_raw));
 	vm->note_names = malloc(name_bytes ? name_bytes : 1);
-	if (!vm->notes || !vm->notes_raw || !vm->note_names)
+	if (!vm->notes || !vm->notes_raw || !vm->note_names) {
+		free(good_sizes);
 		return &crash_enomem;
+	}
 	size_t buffer = 0;
 	count = name_bytes = 0;
 	for (size_t i = 0; i < phnum; i++) {
 		gelf_getphdr(vm->elf, (int)i, &phdr);
 		if (phdr.p_type != PT_NOTE)
 			continue;
-		// Cannot fail: pass 1 walked the same bytes.
-		walk_notes(vm, i, vm->note_buffers[buffer++],
-			   (size_t)phdr.p_filesz, phdr.p_offset, true, &count,
-			   &name_bytes);
+		// Cannot fail: pass 1 walked the same bytes up to good_size.
+		size_t good = good_sizes[buffer];
+		walk_notes(vm, i, vm->note_buffers[buffer++], good,
+			   phdr.p_offset, true, &count, &name_bytes, &good);
 	}
+	free(good_sizes);
 	vm->note_count = count;
 
 	size_t vmcoreinfo_count = 0;

@@ -20,7 +20,10 @@
  *  1. ELF magic, version, class, data encoding; e_type ET_CORE.
  *  2. program headers inside the file; at most VMCORE_MAX_PHDRS.
  *  3. each PT_NOTE inside the file and at most VMCORE_MAX_NOTES_SIZE bytes;
- *     each note's namesz/descsz inside what is left of its segment.
+ *     each note's namesz/descsz inside what is left of its segment.  A note
+ *     that does not fit ends its segment: the notes before it are kept and
+ *     a warning names the note and field (a VMCOREINFO note before a torn
+ *     one still leads to the log).
  *  4. PT_LOAD file ranges inside the file (a range past EOF is clipped and
  *     reported through the warning callback: truncated dumps are normal).
  */
