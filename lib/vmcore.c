@@ -50,7 +50,9 @@
  *     n_namesz and n_descsz are compared with what is left of the segment
  *     by subtraction before anything moves.  A header of three zero words,
  *     or fewer than 12 zero bytes, ends the segment (a zero-padded tail);
- *     a missing last padding is tolerated.
+ *     a missing last padding is tolerated.  A note that does not fit does
+ *     not fail the open: it ends its segment, the notes before it are
+ *     kept, and a warning names it.
  *  6. PT_LOAD: p_paddr + p_memsz does not pass 2^64.  p_filesz > p_memsz
  *     is repaired to p_memsz with a warning.  A file range past EOF is
  *     clipped; the clipped part reads as FAULT, never as zeros; one warning
