@@ -77,7 +77,7 @@ kmsg_from_seq() {
 
 # make_one NAME: crash (or take from --cores), trim, write, verify, install.
 make_one() {
-	local name spec suite subdir flood src t full mode ext size release first
+	local name spec suite subdir flood src t full mode ext size release first wrapped
 	name=$1
 	spec=$(source_of "$name") || die "unknown fixture name '$name'"
 	# shellcheck disable=SC2086 # spec is three words by construction
@@ -128,11 +128,10 @@ make_one() {
 		bad "$name" "crashdmesg --vmcore-dmesg != vmcore-dmesg on the full core (diff $t/full.peer $t/$name.vmcore-dmesg)"
 
 	# Ground truth: the snapshot's records (those the ring still held).
-	if [ "$flood" -gt 0 ]; then
-		kmsg_check "$t/$name.kmsg-snapshot" "$t/$name.kmsg" wrapped || bad "$name" "--kmsg vs the snapshot"
-	else
-		kmsg_check "$t/$name.kmsg-snapshot" "$t/$name.kmsg" || bad "$name" "--kmsg vs the snapshot"
-	fi
+	wrapped=
+	[ "$flood" -eq 0 ] || wrapped=wrapped
+	kmsg_check "$t/$name.kmsg-snapshot" "$t/$name.kmsg" $wrapped || bad "$name" "--kmsg vs the snapshot"
+	json_check "$t/$name.kmsg-snapshot" "$t/$name.json" $wrapped || bad "$name" "--json vs the snapshot"
 	first=$(sed -n '1s/^[0-9]*,\([0-9]*\),.*/\1/p' "$t/$name.kmsg")
 	kmsg_from_seq "$t/$name.kmsg-snapshot" "$first" >"$t/snapshot.kept"
 	kmsg_to_dmesg "$t/snapshot.kept" >"$t/snapshot.dmesg"
@@ -164,8 +163,8 @@ make_one() {
 	for ext in dmesg vmcore-dmesg kmsg json summary kmsg-snapshot vmcoreinfo.txt; do
 		mv "$t/$name.$ext" "$dest/$name.$ext"
 	done
-	printf 'make-real-fixtures: %s: %s (%s), %s bytes, verified\n' "$name" "$release" \
-		"$(sed -n '1s/.*Debian \([^ ]*\) .*/\1/p' "$dest/$name.kmsg-snapshot")" "$size"
+	printf 'make-real-fixtures: %s: %s (Debian %s), %s bytes, verified\n' "$name" "$release" \
+		"$(sed -n 's/^  kernel: .* Debian \([^ ]*\) .*/\1/p' "$dest/$name.summary")" "$size"
 }
 
 cores=

@@ -151,3 +151,56 @@ norm_makedumpfile() {
 drop_empty_records() {
 	grep -v -x -E '\[ *[0-9]+\.[0-9]{6}\] ' "$1" || true
 }
+
+# json_check SNAPSHOT JSON [wrapped]: every record of the /dev/kmsg snapshot
+# is in crashdmesg --json (one object per line) with the same seq,
+# ts_nsec / 1000 == usec, facility << 3 | level == prio, text (code points
+# U+0000-U+00FF are bytes; the snapshot's \xNN escapes undone) and dev_info
+# (SUBSYSTEM= / DEVICE= lines). Every line must parse as JSON. With
+# "wrapped", records older than the first JSON record may be missing.
+json_check() {
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY'
+import json, re, sys
+snap, js, wrapped = sys.argv[1], sys.argv[2], sys.argv[3]
+unesc = lambda t: re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), t)
+core, problems = {}, []
+with open(js, "rb") as f:
+    for n, line in enumerate(f, 1):
+        try:
+            o = json.loads(line)
+        except ValueError as e:
+            problems.append("json line %d does not parse: %s" % (n, e))
+            continue
+        core[o["seq"]] = o
+recs = []
+with open(snap, "rb") as f:
+    for line in f.read().split(b"\n"):
+        if line.startswith(b" ") and recs:
+            k, _, v = line[1:].partition(b"=")
+            recs[-1][4][k.decode().lower()] = unesc(v).decode("latin-1")
+        elif line:
+            head, _, text = line.partition(b";")
+            prio, seq, usec = (int(x) for x in head.split(b",")[:3])
+            recs.append((prio, seq, usec, unesc(text).decode("latin-1"), {}))
+first = min(core) if core else 0
+same = pushed = 0
+for prio, seq, usec, text, dev in recs:
+    o = core.get(seq)
+    if o is None:
+        if wrapped and seq < first:
+            pushed += 1
+        else:
+            problems.append("seq %d missing from --json" % seq)
+        continue
+    got = ((o["facility"] << 3) | o["level"], o["ts_nsec"] // 1000, o["text"], o["dev_info"] or {})
+    if got != (prio, usec, text, dev):
+        problems.append("seq %d: snapshot %r, json %r" % (seq, (prio, usec, text, dev), got))
+    else:
+        same += 1
+for p in problems[:5]:
+    print("json: " + p)
+print("json: %d snapshot records identical, %d pushed out by a wrap, %d json records, %d problems"
+      % (same, pushed, len(core), len(problems)))
+sys.exit(1 if problems or not recs else 0)
+PY
+}
