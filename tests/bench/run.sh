@@ -9,7 +9,7 @@
 # build/bench/crash, reused by later runs.  The 64 GiB core is that core plus
 # one PT_LOAD of "RAM" beyond the guest's, a hole in the file
 # (tests/bench/bench.py sparse).  Each command runs once to warm the page
-# cache, then BENCH_RUNS times (default 11); the median counts.
+# cache, then BENCH_RUNS times (default 31); the median counts.
 # CRASHDMESG names the binary (default crashdmesg/crashdmesg, the static one).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -18,7 +18,7 @@ cd "$top" || exit 1
 
 out=build/bench
 bin=${CRASHDMESG:-$top/crashdmesg/crashdmesg}
-runs=${BENCH_RUNS:-11}
+runs=${BENCH_RUNS:-31}
 py=/usr/bin/python3
 
 die() {
