@@ -377,6 +377,19 @@ static bool caller_shown(const struct options *o, const struct vmcoreinfo *vi,
 	       vmcoreinfo_has(vi, "OFFSET(printk_log.caller_id)");
 }
 
+/*
+ * 3.5-4.8 wrote '+' for later continuation fragments in /dev/kmsg; the
+ * era shows only in OSRELEASE ("4.8.0-...").  Unparsable: the newer rule.
+ */
+static bool kernel_before_4_9(const struct vmcoreinfo *vi)
+{
+	const char *release = vmcoreinfo_get(vi, "OSRELEASE");
+	unsigned major, minor;
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 4 || (major == 4 && minor < 9);
+}
+
 static const char *arch_name_of_machine(uint16_t machine)
 {
 	switch (machine) {
@@ -496,6 +509,8 @@ int main(int argc, char **argv)
 	err = output_file_open(o.output_path, &file);
 	if (!err) {
 		o.output.show_caller = dec && caller_shown(&o, vi, dec);
+		o.output.kmsg_flags_3_5 = dec == &printk_records_decoder &&
+					  kernel_before_4_9(vi);
 		err = output_create(file.fd, file.path, &o.output, &out);
 	}
 	if (!err && o.summary)

@@ -24,7 +24,8 @@
  *    which lets a dump's ESC bytes reach the terminal.
  *
  *  kmsg (kernel/printk/printk.c info_print_ext_header / msg_add_ext_text):
- *    "%u,%llu,%llu,%c;" prio, seq, usec, 'c' for LOG_CONT else '-', with
+ *    "%u,%llu,%llu,%c;" prio, seq, usec, 'c' for LOG_CONT else '-' (3.5-4.8:
+ *    'c' opens a continuation, '+' goes on with one), with
  *    ",caller=T1" before ';' when shown; every byte < 0x20, >= 0x7f and '\'
  *    escaped \xNN; then " KEY=VALUE" lines for the dictionary or dev_info.
  */
@@ -45,6 +46,7 @@ struct output {
 	struct output_options options;
 	uint64_t written;	/* bytes passed to write(2) or buffered */
 	uint64_t seq;		/* record counter for records without a seq */
+	uint8_t prev_log_flags;	/* for the 3.5-4.8 kmsg flag rule */
 	size_t buffered;
 	/* A formatted record: grown as needed, bounded by the record size. */
 	char *line;
@@ -357,8 +359,20 @@ static bool format_kmsg_dict(struct output *out,
 static bool format_kmsg(struct output *out, const struct printk_record *rec,
 			uint64_t seq)
 {
-	char flag = (rec->present & PRINTK_HAS_FLAGS) &&
-				    (rec->log_flags & PRINTK_LOG_CONT) ? 'c' : '-';
+	uint8_t flags = (rec->present & PRINTK_HAS_FLAGS) ? rec->log_flags : 0;
+	char flag = (flags & PRINTK_LOG_CONT) ? 'c' : '-';
+	if (out->options.kmsg_flags_3_5) {
+		// msg_print_ext_header() of 3.5-4.8.
+		uint8_t prev = out->prev_log_flags;
+		if ((flags & PRINTK_LOG_CONT) && !(prev & PRINTK_LOG_CONT))
+			flag = 'c';
+		else if ((flags & PRINTK_LOG_CONT) ||
+			 ((prev & PRINTK_LOG_CONT) && !(flags & PRINTK_LOG_PREFIX)))
+			flag = '+';
+		else
+			flag = '-';
+	}
+	out->prev_log_flags = flags;
 	if (!line_printf(out, "%u,%" PRIu64 ",%" PRIu64 ",%c", record_prio(rec),
 			 seq, rec->ts_nsec / 1000, flag))
 		return false;

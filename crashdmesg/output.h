@@ -48,6 +48,12 @@ struct output_options {
 	unsigned int caller_width;
 	/* Stop with an error after this many bytes; 0: no cap. */
 	uint64_t max_bytes;
+	/*
+	 * kmsg flags as 3.5-4.8 printed them: 'c' opens a continuation, '+'
+	 * continues one (it depends on the previous record's flags); 4.9+
+	 * print 'c' for any LOG_CONT fragment.
+	 */
+	bool kmsg_flags_3_5;
 };
 
 struct output;
