@@ -137,6 +137,30 @@ struct printk_decoder {
 				      struct printk_stats *stats);
 };
 
+/**
+ * printk_read_bulk() - read one of the log's arrays (a text ring, the
+ * descriptors, the infos) of @size bytes at kernel-virtual @vaddr into @buf,
+ * tolerating holes: a dump cut short, or a page the capture could not save,
+ * must not cost the records that were saved.
+ *
+ * One read first; if it fails, 4 KiB page by page.  A page that cannot be
+ * read is zero-filled: every decoder rejects zero-filled records (block IDs,
+ * seqs, lengths no longer match), so they are skipped or counted lost, never
+ * invented.  The holes are noted once through @sink (count and first
+ * address) and counted as one skip in @stats, so the result is "partial".
+ *
+ * Errors: NOMEM; the first read's error (prefixed with @what) when no page
+ * at all could be read.
+ */
+struct crash_error *printk_read_bulk(const struct printk_source *src,
+				     const struct printk_sink *sink,
+				     struct printk_stats *stats,
+				     const char *what, uint64_t vaddr,
+				     uint8_t *buf, uint64_t size);
+
+/** Record why the first skip happened (if none is recorded yet). */
+void printk_stats_first_skip(struct printk_stats *stats, const char *reason);
+
 extern const struct printk_decoder printk_legacy_decoder;
 extern const struct printk_decoder printk_records_decoder;
 extern const struct printk_decoder printk_ringbuffer_decoder;

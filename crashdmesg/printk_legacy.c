@@ -276,23 +276,26 @@ static struct crash_error *legacy_split(struct legacy_log *lg,
 	return NULL;
 }
 
-/* Copy @count bytes of the ring from index @start, wrapping at @len. */
+/*
+ * Copy @count bytes of the ring from index @start, wrapping at @len.  Holes
+ * (a truncated dump) read as NUL bytes, which the line splitter drops and
+ * reports: the kernel never stores NUL.
+ */
 static struct crash_error *legacy_read_ring(const struct printk_source *src,
+					    const struct printk_sink *sink,
+					    struct printk_stats *stats,
 					    uint64_t log_buf, uint64_t len,
 					    uint64_t start, uint64_t count,
 					    uint8_t *dst)
 {
 	uint64_t first = len - start < count ? len - start : count;
-	struct crash_error *err = src->read_kv(src->arg, log_buf + start, dst,
-					       first);
+	struct crash_error *err = printk_read_bulk(src, sink, stats, "log_buf",
+						   log_buf + start, dst, first);
 
 	if (!err && count > first)
-		err = src->read_kv(src->arg, log_buf, dst + first, count - first);
-	if (err)
-		return crash_error_prefix(err,
-			"legacy: reading log_buf (0x%" PRIx64 " bytes at 0x%" PRIx64 ")",
-			len, log_buf);
-	return NULL;
+		err = printk_read_bulk(src, sink, stats, "log_buf", log_buf,
+				       dst + first, count - first);
+	return crash_error_prefix(err, "legacy");
 }
 
 static struct crash_error *legacy_decode(const struct printk_source *src,
@@ -378,7 +381,8 @@ static struct crash_error *legacy_decode(const struct printk_source *src,
 	uint8_t *text = malloc(count);
 	if (!text)
 		return &crash_enomem;
-	err = legacy_read_ring(src, log_buf, len, start, count, text);
+	err = legacy_read_ring(src, sink, stats, log_buf, len, start, count,
+			       text);
 	if (err) {
 		free(text);
 		return err;

@@ -632,12 +632,13 @@ static struct crash_error *records_decode(const struct printk_source *src,
 	uint8_t *buf = malloc(buf_len);
 	if (!buf)
 		return &crash_enomem;
-	err = src->read_kv(src->arg, log_buf, buf, buf_len);
+	// Holes (a truncated dump) are zero-filled and noted; the walk's
+	// resync skips the records they break.
+	err = printk_read_bulk(src, sink, stats, "log_buf", log_buf, buf,
+			       buf_len);
 	if (err) {
 		free(buf);
-		return crash_error_prefix(err,
-			"records: reading log_buf (0x%" PRIx64 " bytes at 0x%" PRIx64 ")",
-			buf_len, log_buf);
+		return crash_error_prefix(err, "records");
 	}
 	w.buf = buf;
 	err = records_walk_run(&w);

@@ -420,7 +420,11 @@ static struct crash_error *prb_read_array(const struct prb_reader *r,
 	buf = malloc(size);
 	if (!buf)
 		return &crash_enomem;
-	err = prb_read(r, vaddr, buf, size, what);
+	// Holes (a truncated dump) are zero-filled and noted: the records
+	// they break fail their own checks and are skipped one by one.
+	err = crash_error_prefix(printk_read_bulk(r->src, r->sink, r->stats,
+						  what, vaddr, buf, size),
+				 "ringbuffer");
 	if (err) {
 		free(buf);
 		return err;

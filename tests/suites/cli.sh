@@ -127,6 +127,12 @@ expect_rc 5 "output cap" "$bin" -q --max-output=1000 "$core"
 expect_rc 3 "--max-buffer smaller than the ring" "$bin" -q --max-buffer=4k "$core"
 expect_stderr_lines 1 "--max-buffer"
 
+# A core cut short keeps the records it still holds (exit 4, not 3).
+head -c 600000 "$core" >"$tmp/cut.vmcore"
+expect_rc 4 "core cut short" "$bin" "$tmp/cut.vmcore"
+expect_grep "unreadable" "$tmp/err" "core cut short: note on the hole"
+expect_grep "Kernel panic - not syncing" "$tmp/out" "core cut short: log still printed"
+
 # --save-minimal: a small 0600 core that gives the same log.
 expect_rc 0 "--save-minimal" "$bin" -q --save-minimal "$tmp/min.vmcore" "$core"
 if [ "$(stat -c %a "$tmp/min.vmcore")" = 600 ]; then pass; else fail "--save-minimal mode"; fi

@@ -628,14 +628,14 @@ static void test_hostile_vars(void)
 		  "legacy: log_buf is a NULL pointer");
 	r.log_buf = 0xc0800000;
 	CHECK_ERR(decode(&r, g), CRASH_ERR_FAULT,
-		  "legacy: reading log_buf (0x100 bytes at 0xc0800000): fake: 0xc0800000 is not mapped");
+		  "legacy: reading log_buf (26 bytes) at 0xc0800000: fake: 0xc0800000 is not mapped");
 	r.log_buf = BUF_VADDR;
 
 	// A ring larger than what is mapped: the second half faults.
 	r.len_field = 512;
 	r.log_end = 600;
 	CHECK_ERR(decode(&r, g), CRASH_ERR_FAULT,
-		  "legacy: reading log_buf (0x200 bytes at 0xc0400000): fake: 0xc0400058 is not mapped");
+		  "legacy: reading log_buf (424 bytes) at 0xc0400058: fake: 0xc0400058 is not mapped");
 	r.len_field = 256;
 	r.log_end = 10;
 

@@ -899,7 +899,7 @@ static void test_hostile_vars(void)
 	r.log_buf = 0xc0200000;
 	ring_publish(&r, NULL);
 	CHECK_ERR(decode(&r, g), CRASH_ERR_FAULT,
-		  "records: reading log_buf (0x100 bytes at 0xc0200000): fake: 0xc0200000 is not mapped");
+		  "records: reading log_buf (256 bytes) at 0xc0200000: fake: 0xc0200000 is not mapped");
 	r.log_buf = BUF_VADDR;
 
 	// The variables themselves unmapped / not named.
