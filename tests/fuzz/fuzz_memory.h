@@ -21,7 +21,7 @@ struct fuzz_memory {
 	size_t size;
 };
 
-static struct crash_error *fuzz_read_kv(void *arg, uint64_t vaddr, void *buf,
+static inline struct crash_error *fuzz_read_kv(void *arg, uint64_t vaddr, void *buf,
 					size_t size)
 {
 	const struct fuzz_memory *m = arg;
@@ -33,7 +33,7 @@ static struct crash_error *fuzz_read_kv(void *arg, uint64_t vaddr, void *buf,
 	return NULL;
 }
 
-static struct crash_error *fuzz_record(void *arg,
+static inline struct crash_error *fuzz_record(void *arg,
 				       const struct printk_record *rec)
 {
 	// Touch every byte the record lends us, so ASan sees bad pointers.
@@ -53,14 +53,15 @@ static struct crash_error *fuzz_record(void *arg,
 	return NULL;
 }
 
-static void fuzz_note(void *arg, const char *message)
+static inline void fuzz_note(void *arg, const char *message)
 {
 	(void)arg;
 	(void)message;
 }
 
 /* Decode @data with @dec under the given VMCOREINFO and pointer format. */
-static void fuzz_decode(const struct printk_decoder *dec, const char *info,
+static inline void fuzz_decode(const struct printk_decoder *dec,
+			       const char *info,
 			const struct rd_format *format, const uint8_t *data,
 			size_t size, int since_clear)
 {
