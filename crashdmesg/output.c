@@ -30,6 +30,7 @@
  *    escaped \xNN; then " KEY=VALUE" lines for the dictionary or dev_info.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +60,11 @@ struct crash_error *output_create(int fd, const char *name,
 				  const struct output_options *options,
 				  struct output **ret)
 {
-	struct output *out = calloc(1, sizeof(*out));
+	// malloc, not calloc: the write buffer needs no clearing.
+	struct output *out = malloc(sizeof(*out));
 	if (!out)
 		return &crash_enomem;
+	memset(out, 0, offsetof(struct output, buffer));
 	out->fd = fd;
 	out->name = name;
 	out->options = *options;
@@ -194,17 +197,32 @@ static size_t escape_byte(char *dst, uint8_t c)
 	return 4;
 }
 
-/* dmesg rule 4: what passes raw. */
-static bool dmesg_byte_is_safe(uint8_t c)
-{
-	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
-}
+/*
+ * Which bytes pass raw, per mode: one table each, so the hot loop is a
+ * lookup.  Every other byte is written \xNN.
+ *   dmesg (rule 4):  printable ASCII, tab, newline
+ *   vmcore-dmesg:    C-locale isprint() || isspace(): adds \v \f \r
+ *   kmsg:            printable ASCII except the backslash itself
+ */
+struct byte_class {
+	bool safe[256];
+};
+
+static const struct byte_class dmesg_bytes = {
+	.safe = {[0x20 ... 0x7e] = true, ['\t'] = true, ['\n'] = true},
+};
+static const struct byte_class vmcore_dmesg_bytes = {
+	.safe = {[0x20 ... 0x7e] = true, ['\t' ... '\r'] = true},
+};
+static const struct byte_class kmsg_bytes = {
+	.safe = {[0x20 ... 0x5b] = true, [0x5d ... 0x7e] = true},
+};
 
 size_t output_escape_dmesg(char *dst, const uint8_t *src, size_t len)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (dmesg_byte_is_safe(src[i]))
+		if (dmesg_bytes.safe[src[i]])
 			dst[n++] = (char)src[i];
 		else
 			n += escape_byte(dst + n, src[i]);
@@ -212,35 +230,33 @@ size_t output_escape_dmesg(char *dst, const uint8_t *src, size_t len)
 	return n;
 }
 
-/* vmcore-dmesg keeps isprint() || isspace() bytes of the C locale. */
-static bool vmcore_dmesg_byte_is_safe(uint8_t c)
-{
-	return (c >= 0x20 && c < 0x7f) || (c >= '\t' && c <= '\r');
-}
-
-/* kmsg escapes everything but printable ASCII, and the backslash itself. */
-static bool kmsg_byte_is_safe(uint8_t c)
-{
-	return c >= 0x20 && c < 0x7f && c != '\\';
-}
-
 /*
- * Append @len text bytes, escaping what @is_safe rejects; after each
- * newline that is not the last byte, append @indent spaces (dmesg rule 3).
+ * Append @len text bytes, escaping what @class rejects; after each newline
+ * that is not the last byte, append @indent spaces (dmesg rule 3).  Runs of
+ * plain bytes are copied at once.
  */
 static bool line_text(struct output *out, const uint8_t *text, size_t len,
-		      bool (*is_safe)(uint8_t), size_t indent)
+		      const struct byte_class *class, size_t indent)
 {
 	if (len > SIZE_MAX / 4 || !line_reserve(out, len * 4))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = text[i];
-		if (!is_safe(c)) {
+	size_t i = 0;
+	while (i < len) {
+		size_t run = i;
+		while (run < len && class->safe[text[run]] && text[run] != '\n')
+			run++;
+		memcpy(out->line + out->line_len, text + i, run - i);
+		out->line_len += run - i;
+		if (run == len)
+			break;
+		uint8_t c = text[run];
+		i = run + 1;
+		if (c != '\n' || !class->safe[c]) {
 			out->line_len += escape_byte(out->line + out->line_len, c);
 			continue;
 		}
-		out->line[out->line_len++] = (char)c;
-		if (c == '\n' && indent && i + 1 < len) {
+		out->line[out->line_len++] = '\n';
+		if (indent && i < len) {
 			if (!line_reserve(out, indent + (len - i) * 4))
 				return false;
 			memset(out->line + out->line_len, ' ', indent);
@@ -259,11 +275,29 @@ void output_format_caller(char *buf, uint32_t caller_id)
 		snprintf(buf, 12, "T%" PRIu32, caller_id);
 }
 
+/* "[%5lu.%06lu] " of ts_nsec / 1000, formatted by hand: it is per record. */
 static bool line_timestamp(struct output *out, uint64_t ts_nsec)
 {
-	uint64_t usec = ts_nsec / 1000;
-	return line_printf(out, "[%5" PRIu64 ".%06" PRIu64 "] ",
-			   usec / 1000000, usec % 1000000);
+	uint64_t usec = ts_nsec / 1000, sec = usec / 1000000;
+	uint32_t frac = (uint32_t)(usec % 1000000);
+	char tmp[40];
+	char *p = tmp + sizeof(tmp);
+	int digits = 0;
+
+	*--p = ' ';
+	*--p = ']';
+	for (int i = 0; i < 6; i++, frac /= 10)
+		*--p = (char)('0' + frac % 10);
+	*--p = '.';
+	do {
+		*--p = (char)('0' + sec % 10);
+		sec /= 10;
+		digits++;
+	} while (sec);
+	while (digits++ < 5)
+		*--p = ' ';
+	*--p = '[';
+	return line_bytes(out, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static bool record_shows_caller(const struct output *out,
@@ -285,13 +319,13 @@ static bool format_dmesg(struct output *out, const struct printk_record *rec,
 {
 	if (rec->raw && raw) {
 		// dmesg -r on a legacy log prints the buffer as stored.
-		return line_text(out, rec->raw, rec->raw_len, dmesg_byte_is_safe,
+		return line_text(out, rec->raw, rec->raw_len, &dmesg_bytes,
 				 0);
 	}
 	if (rec->raw && !(rec->present & PRINTK_HAS_TS)) {
 		// A legacy line without a stamp (torn, or printk.time=0).
 		return line_text(out, rec->text, rec->text_len,
-				 dmesg_byte_is_safe, 0) &&
+				 &dmesg_bytes, 0) &&
 		       line_bytes(out, "\n", 1);
 	}
 	if (rec->text_len == 0 && !raw && !rec->raw)
@@ -308,7 +342,7 @@ static bool format_dmesg(struct output *out, const struct printk_record *rec,
 			return false;
 	}
 	size_t indent = out->line_len;
-	return line_text(out, rec->text, rec->text_len, dmesg_byte_is_safe,
+	return line_text(out, rec->text, rec->text_len, &dmesg_bytes,
 			 indent) &&
 	       line_bytes(out, "\n", 1);
 }
@@ -318,10 +352,10 @@ static bool format_vmcore_dmesg(struct output *out,
 {
 	if (rec->raw)
 		return line_text(out, rec->raw, rec->raw_len,
-				 vmcore_dmesg_byte_is_safe, 0);
+				 &vmcore_dmesg_bytes, 0);
 	return line_timestamp(out, rec->ts_nsec) &&
 	       line_text(out, rec->text, rec->text_len,
-			 vmcore_dmesg_byte_is_safe, 0) &&
+			 &vmcore_dmesg_bytes, 0) &&
 	       line_bytes(out, "\n", 1);
 }
 
@@ -332,12 +366,12 @@ static bool format_kmsg_dict(struct output *out,
 	if (rec->subsystem_len &&
 	    !(line_bytes(out, " SUBSYSTEM=", 11) &&
 	      line_text(out, rec->subsystem, rec->subsystem_len,
-			kmsg_byte_is_safe, 0) &&
+			&kmsg_bytes, 0) &&
 	      line_bytes(out, "\n", 1)))
 		return false;
 	if (rec->device_len &&
 	    !(line_bytes(out, " DEVICE=", 8) &&
-	      line_text(out, rec->device, rec->device_len, kmsg_byte_is_safe,
+	      line_text(out, rec->device, rec->device_len, &kmsg_bytes,
 			0) &&
 	      line_bytes(out, "\n", 1)))
 		return false;
@@ -348,7 +382,7 @@ static bool format_kmsg_dict(struct output *out,
 		if (i > start &&
 		    !(line_bytes(out, " ", 1) &&
 		      line_text(out, rec->dict + start, i - start,
-				kmsg_byte_is_safe, 0) &&
+				&kmsg_bytes, 0) &&
 		      line_bytes(out, "\n", 1)))
 			return false;
 		start = i + 1;
@@ -383,7 +417,7 @@ static bool format_kmsg(struct output *out, const struct printk_record *rec,
 			return false;
 	}
 	return line_bytes(out, ";", 1) &&
-	       line_text(out, rec->text, rec->text_len, kmsg_byte_is_safe, 0) &&
+	       line_text(out, rec->text, rec->text_len, &kmsg_bytes, 0) &&
 	       line_bytes(out, "\n", 1) && format_kmsg_dict(out, rec);
 }
 
