@@ -168,4 +168,40 @@ for core in "$gen"/*.vmcore; do
 		;;
 	esac
 done
+# Trimmed real cores (fixtures/real/README.md): every output mode against
+# its committed expected file, vmcore-dmesg against .vmcore-dmesg, and the
+# first kernel's /dev/kmsg snapshot against --kmsg.
+# shellcheck source=tests/e2e/oracles.sh
+. tests/e2e/oracles.sh
+for core in fixtures/real/*.vmcore; do
+	[ -f "$core" ] || continue
+	base=${core%.vmcore}
+	name=real/${base##*/}
+	for mode in dmesg vmcore-dmesg kmsg json summary; do
+		case $mode in
+		dmesg) "$bin" -q "$core" >"$tmp/real" 2>"$tmp/real.err" ;;
+		*) "$bin" -q "--$mode" "$core" >"$tmp/real" 2>"$tmp/real.err" ;;
+		esac
+		if cmp -s "$tmp/real" "$base.$mode"; then
+			pass
+		else
+			fail "$name: --$mode differs from $base.$mode"
+			diff "$base.$mode" "$tmp/real" | head -n 6
+		fi
+	done
+	if timeout 20 vmcore-dmesg "$core" >"$tmp/peer" 2>/dev/null &&
+		cmp -s "$tmp/peer" "$base.vmcore-dmesg"; then
+		pass
+	else
+		fail "$name: vmcore-dmesg on the trimmed core differs from $base.vmcore-dmesg"
+	fi
+	wrapped=""
+	case $name in *wrapped*) wrapped=wrapped ;; esac
+	if kmsg_check "$base.kmsg-snapshot" "$base.kmsg" $wrapped >"$tmp/kc" 2>&1; then
+		pass
+	else
+		fail "$name: snapshot records missing from $base.kmsg: $(head -n 3 "$tmp/kc")"
+	fi
+done
+
 echo "fixtures: $passed passed, $failed failed"
