@@ -158,6 +158,16 @@ struct crash_error *printk_read_bulk(const struct printk_source *src,
 				     const char *what, uint64_t vaddr,
 				     uint8_t *buf, uint64_t size);
 
+/**
+ * printk_read_var() - read the kernel variable SYMBOL(@name), an unsigned
+ * value of @size (1, 2, 4 or 8) bytes in the dump's byte order.
+ * Errors (prefixed with @decoder, e.g. "records"): NOT_FOUND "VMCOREINFO
+ * has no SYMBOL(name)", CORRUPT (a malformed SYMBOL value), FAULT.
+ */
+struct crash_error *printk_read_var(const struct printk_source *src,
+				    const char *decoder, const char *name,
+				    size_t size, uint64_t *ret);
+
 /** Record why the first skip happened (if none is recorded yet). */
 void printk_stats_first_skip(struct printk_stats *stats, const char *reason);
 

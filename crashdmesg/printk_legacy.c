@@ -105,30 +105,6 @@ static void legacy_note(const struct legacy_log *lg, const char *msg)
 		lg->sink->note(lg->sink->arg, msg);
 }
 
-/* Read the kernel variable SYMBOL(@name) of @size (4 or 8) bytes. */
-static struct crash_error *legacy_read_var(const struct printk_source *src,
-					   const char *name, size_t size,
-					   uint64_t *ret)
-{
-	uint8_t raw[8];
-	uint64_t addr;
-	struct crash_error *err = vmcoreinfo_symbol(src->vmcoreinfo, name,
-						    &addr);
-
-	if (crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
-		return crash_error_create(CRASH_ERR_NOT_FOUND,
-					  "legacy: VMCOREINFO has no SYMBOL(%s)",
-					  name);
-	if (err)
-		return crash_error_prefix(err, "legacy");
-	err = src->read_kv(src->arg, addr, raw, size);
-	if (err)
-		return crash_error_prefix(err, "legacy: reading %s at 0x%" PRIx64,
-					  name, addr);
-	*ret = rd_uint(src->format, raw, size);
-	return NULL;
-}
-
 /*
  * Is log_end an unsigned long (2.6.24 and older, see (2))?  Only OSRELEASE
  * "2.6.N" with N <= 24 says so; anything else, or no OSRELEASE, is newer.
@@ -314,12 +290,12 @@ static struct crash_error *legacy_decode(const struct printk_source *src,
 
 	size_t end_size = src->format->ptr_size == 8 &&
 				  legacy_log_end_is_long(src->vmcoreinfo) ? 8 : 4;
-	if ((err = legacy_read_var(src, "log_buf", src->format->ptr_size,
-				   &log_buf)) ||
-	    (err = legacy_read_var(src, "log_buf_len", 4, &len_raw)) ||
-	    (err = legacy_read_var(src, "log_end", end_size, &log_end)))
+	if ((err = printk_read_var(src, "legacy", "log_buf",
+				   src->format->ptr_size, &log_buf)) ||
+	    (err = printk_read_var(src, "legacy", "log_buf_len", 4, &len_raw)) ||
+	    (err = printk_read_var(src, "legacy", "log_end", end_size, &log_end)))
 		return err;
-	err = legacy_read_var(src, "logged_chars", 4, &logged_chars);
+	err = printk_read_var(src, "legacy", "logged_chars", 4, &logged_chars);
 	has_logged = !err;
 	if (err && err->code != CRASH_ERR_NOT_FOUND)
 		return err;

@@ -23,6 +23,29 @@ void printk_stats_first_skip(struct printk_stats *stats, const char *reason)
 			 (int)sizeof(stats->first_skip_reason) - 1, reason);
 }
 
+struct crash_error *printk_read_var(const struct printk_source *src,
+				    const char *decoder, const char *name,
+				    size_t size, uint64_t *ret)
+{
+	uint8_t raw[8];
+	uint64_t addr;
+	struct crash_error *err = vmcoreinfo_symbol(src->vmcoreinfo, name,
+						    &addr);
+
+	if (crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+		return crash_error_create(CRASH_ERR_NOT_FOUND,
+					  "%s: VMCOREINFO has no SYMBOL(%s)",
+					  decoder, name);
+	if (err)
+		return crash_error_prefix(err, "%s", decoder);
+	err = src->read_kv(src->arg, addr, raw, size);
+	if (err)
+		return crash_error_prefix(err, "%s: reading %s at 0x%" PRIx64,
+					  decoder, name, addr);
+	*ret = rd_uint(src->format, raw, size);
+	return NULL;
+}
+
 static void note(const struct printk_sink *sink, const char *message)
 {
 	if (sink->note)

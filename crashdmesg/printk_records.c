@@ -258,30 +258,6 @@ static struct crash_error *records_layout_load(const struct vmcoreinfo *vi,
 	return NULL;
 }
 
-/* Read the kernel variable SYMBOL(@name) of @size (4 or 8) bytes. */
-static struct crash_error *records_read_var(const struct printk_source *src,
-					    const char *name, size_t size,
-					    uint64_t *ret)
-{
-	uint8_t raw[8];
-	uint64_t addr;
-	struct crash_error *err = vmcoreinfo_symbol(src->vmcoreinfo, name,
-						    &addr);
-
-	if (crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
-		return crash_error_create(CRASH_ERR_NOT_FOUND,
-					  "records: VMCOREINFO has no SYMBOL(%s)",
-					  name);
-	if (err)
-		return crash_error_prefix(err, "records");
-	err = src->read_kv(src->arg, addr, raw, size);
-	if (err)
-		return crash_error_prefix(err, "records: reading %s at 0x%" PRIx64,
-					  name, addr);
-	*ret = rd_uint(src->format, raw, size);
-	return NULL;
-}
-
 /* The header at @idx; the caller has checked R1. */
 static void records_header_read(const struct records_walk *w, uint32_t idx,
 				struct records_header *h)
@@ -535,7 +511,8 @@ static struct crash_error *records_walk_run(struct records_walk *w)
 static struct crash_error *records_clear_load(struct records_walk *w)
 {
 	uint64_t v;
-	struct crash_error *err = records_read_var(w->src, "clear_idx", 4, &v);
+	struct crash_error *err =
+		printk_read_var(w->src, "records", "clear_idx", 4, &v);
 
 	if (err && err->code == CRASH_ERR_NOT_FOUND) {
 		// 3.5-4.5 kept clear_idx but did not export it.
@@ -587,11 +564,11 @@ static struct crash_error *records_decode(const struct printk_source *src,
 	if (layout.has_caller)
 		stats->caller = PRINTK_CALLER_ON;
 
-	if ((err = records_read_var(src, "log_buf", src->format->ptr_size,
-				    &log_buf)) ||
-	    (err = records_read_var(src, "log_buf_len", 4, &buf_len)) ||
-	    (err = records_read_var(src, "log_first_idx", 4, &first)) ||
-	    (err = records_read_var(src, "log_next_idx", 4, &next)))
+	if ((err = printk_read_var(src, "records", "log_buf",
+				   src->format->ptr_size, &log_buf)) ||
+	    (err = printk_read_var(src, "records", "log_buf_len", 4, &buf_len)) ||
+	    (err = printk_read_var(src, "records", "log_first_idx", 4, &first)) ||
+	    (err = printk_read_var(src, "records", "log_next_idx", 4, &next)))
 		return err;
 	stats->buffer_size = buf_len;
 
