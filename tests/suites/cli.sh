@@ -46,7 +46,16 @@ expect_grep() {
 
 if [ ! -f "$core" ]; then
 	fail "missing $core"
-	echo "cli: $passed passed, $failed failed"
+	# make install puts the binary and the man page under DESTDIR/PREFIX.
+if make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
+	[ -x "$tmp/root/usr/bin/crashdmesg" ] &&
+	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ]; then
+	pass
+else
+	fail "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$tmp/install.log")"
+fi
+
+echo "cli: $passed passed, $failed failed"
 	exit 0
 fi
 
@@ -143,6 +152,15 @@ if vmcore-dmesg "$tmp/min.vmcore" >"$tmp/min.vd" 2>&1 &&
 	pass
 else
 	fail "vmcore-dmesg on the minimal core differs"
+fi
+
+# make install puts the binary and the man page under DESTDIR/PREFIX.
+if make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
+	[ -x "$tmp/root/usr/bin/crashdmesg" ] &&
+	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ]; then
+	pass
+else
+	fail "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$tmp/install.log")"
 fi
 
 echo "cli: $passed passed, $failed failed"
