@@ -432,8 +432,10 @@ int main(int argc, char **argv)
 		crash_error_destroy(err);
 		return EXIT_UNREADABLE;
 	}
-	if (o.save_minimal_path)
+	if (o.save_minimal_path) {
 		vmcore_track_reads(vm, true);
+		o.printk.whole_arrays = true;
+	}
 
 	const char *vi_text;
 	size_t vi_size;

@@ -105,6 +105,12 @@ struct printk_stats {
 struct printk_options {
 	bool since_clear;	/* start at clear_seq/clear_idx/logged_chars */
 	uint64_t max_buffer;	/* refuse to allocate more than this; 0: 2 GiB */
+	/*
+	 * Read every byte of the log's arrays, not only the pages the walk
+	 * needs (struct printk_array), so that a --save-minimal core holds
+	 * what other readers (vmcore-dmesg) read.
+	 */
+	bool whole_arrays;
 };
 
 /** Where a decoder reads from. */
@@ -157,6 +163,57 @@ struct crash_error *printk_read_bulk(const struct printk_source *src,
 				     struct printk_stats *stats,
 				     const char *what, uint64_t vaddr,
 				     uint8_t *buf, uint64_t size);
+
+/**
+ * struct printk_array - one of the log's arrays, read on demand.
+ *
+ * A 5.10+ ring set up by log_buf_len= (or automatically on machines with
+ * many CPUs) can hold hundreds of MiB of descriptors, infos and text while
+ * the log uses a fraction of it.  Reading it whole costs time and memory a
+ * 128 MiB capture kernel does not have.  A printk_array reserves address
+ * space only (MAP_NORESERVE) and reads PRINTK_ARRAY_CHUNK-byte chunks the
+ * first time printk_array_get() asks for them.  An unreadable chunk is
+ * zero-filled and handled as printk_read_bulk() does: the decoders' checks
+ * reject what it breaks, the first hole is noted and counted as one skip.
+ */
+struct printk_array {
+	const struct printk_source *src;
+	const struct printk_sink *sink;
+	struct printk_stats *stats;
+	const char *what;
+	uint64_t vaddr;
+	uint64_t size;
+	uint8_t *buf;		/* size bytes of reserved address space */
+	uint8_t *loaded;	/* one flag per chunk */
+	uint64_t holes;		/* chunks that could not be read */
+};
+
+enum { PRINTK_ARRAY_CHUNK = 16384 };
+
+/**
+ * printk_array_init() - reserve @size (> 0) bytes for the array at @vaddr
+ * and probe it: if neither its first nor its last chunk can be read, the
+ * array is not in the dump at all, and that read's error is returned
+ * (prefixed "reading @what ..."), as is NOMEM.  With
+ * src->options.whole_arrays every chunk is read here.  @what is borrowed.
+ */
+struct crash_error *printk_array_init(struct printk_array *a,
+				      const struct printk_source *src,
+				      const struct printk_sink *sink,
+				      struct printk_stats *stats,
+				      const char *what, uint64_t vaddr,
+				      uint64_t size);
+
+/**
+ * printk_array_get() - the bytes [@offset, @offset + @len) of the array,
+ * read if need be.  The caller guarantees the range lies inside the array.
+ * Never fails: holes read as zeros (see above).
+ */
+const uint8_t *printk_array_get(struct printk_array *a, uint64_t offset,
+				uint64_t len);
+
+/** printk_array_deinit() - release the array; a zeroed array is fine. */
+void printk_array_deinit(struct printk_array *a);
 
 /**
  * printk_read_var() - read the kernel variable SYMBOL(@name), an unsigned

@@ -9,7 +9,9 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "printk.h"
 
@@ -112,4 +114,114 @@ struct crash_error *printk_read_bulk(const struct printk_source *src,
 	stats->skipped++;
 	printk_stats_first_skip(stats, message);
 	return NULL;
+}
+
+/* Read chunk @chunk of @a; a failure zero-fills it and is reported once. */
+static void printk_array_load(struct printk_array *a, uint64_t chunk)
+{
+	uint64_t start = chunk * PRINTK_ARRAY_CHUNK;
+	uint64_t len = a->size - start < PRINTK_ARRAY_CHUNK ?
+			       a->size - start : PRINTK_ARRAY_CHUNK;
+	struct crash_error *err =
+		a->src->read_kv(a->src->arg, a->vaddr + start, a->buf + start,
+				len);
+	a->loaded[chunk] = 1;
+	if (!err)
+		return;
+	memset(a->buf + start, 0, len);
+	if (a->holes++ == 0) {
+		char message[512];
+		snprintf(message, sizeof(message),
+			 "%s: bytes at 0x%" PRIx64 " unreadable (%s); records there are skipped",
+			 a->what, a->vaddr + start, err->message);
+		note(a->sink, message);
+		a->stats->skipped++;
+		printk_stats_first_skip(a->stats, message);
+	}
+	crash_error_destroy(err);
+}
+
+struct crash_error *printk_array_init(struct printk_array *a,
+				      const struct printk_source *src,
+				      const struct printk_sink *sink,
+				      struct printk_stats *stats,
+				      const char *what, uint64_t vaddr,
+				      uint64_t size)
+{
+	uint64_t chunks = (size + PRINTK_ARRAY_CHUNK - 1) / PRINTK_ARRAY_CHUNK;
+
+	memset(a, 0, sizeof(*a));
+	if (size == 0 || size > SIZE_MAX)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "%s: a %" PRIu64 "-byte array", what,
+					  size);
+	void *buf = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED)
+		return &crash_enomem;
+	a->loaded = calloc((size_t)chunks, 1);
+	if (!a->loaded) {
+		munmap(buf, (size_t)size);
+		return &crash_enomem;
+	}
+	a->src = src;
+	a->sink = sink;
+	a->stats = stats;
+	a->what = what;
+	a->vaddr = vaddr;
+	a->size = size;
+	a->buf = buf;
+
+	// Probe both ends, reading directly so that a wholly absent array is
+	// an error rather than a noted hole.
+	uint64_t last = chunks - 1;
+	uint64_t first_len = size < PRINTK_ARRAY_CHUNK ? size : PRINTK_ARRAY_CHUNK;
+	struct crash_error *err = src->read_kv(src->arg, vaddr, a->buf, first_len);
+	if (!err) {
+		a->loaded[0] = 1;
+		if (src->options.whole_arrays)
+			printk_array_get(a, 0, size);
+		return NULL;
+	}
+	if (err->code == CRASH_ERR_NOMEM || last == 0) {
+		printk_array_deinit(a);
+		return crash_error_prefix(err, "reading %s (%" PRIu64
+					  " bytes) at 0x%" PRIx64, what, size,
+					  vaddr);
+	}
+	uint64_t start = last * PRINTK_ARRAY_CHUNK;
+	struct crash_error *err2 = src->read_kv(src->arg, vaddr + start,
+						a->buf + start, size - start);
+	if (err2) {
+		crash_error_destroy(err2);
+		printk_array_deinit(a);
+		return crash_error_prefix(err, "reading %s (%" PRIu64
+					  " bytes) at 0x%" PRIx64, what, size,
+					  vaddr);
+	}
+	crash_error_destroy(err);
+	a->loaded[last] = 1;
+	printk_array_load(a, 0);	// zero-fills and notes the hole
+	if (src->options.whole_arrays)
+		printk_array_get(a, 0, size);
+	return NULL;
+}
+
+const uint8_t *printk_array_get(struct printk_array *a, uint64_t offset,
+				uint64_t len)
+{
+	uint64_t first = offset / PRINTK_ARRAY_CHUNK;
+	uint64_t last = len ? (offset + len - 1) / PRINTK_ARRAY_CHUNK : first;
+	for (uint64_t c = first; c <= last; c++)
+		if (!a->loaded[c])
+			printk_array_load(a, c);
+	return a->buf + offset;
+}
+
+void printk_array_deinit(struct printk_array *a)
+{
+	if (a->buf)
+		munmap(a->buf, (size_t)a->size);
+	free(a->loaded);
+	memset(a, 0, sizeof(*a));
 }

@@ -253,7 +253,8 @@ struct prb_reader {
 	uint64_t head_id, tail_id;
 	uint64_t head_lpos, tail_lpos;
 
-	uint8_t *descs, *infos, *data;
+	/* The three arrays, read on demand (struct printk_array). */
+	struct printk_array *descs, *infos, *data;
 
 	/* The walk. */
 	bool linear;		/* from tail_id to head_id, IDs trusted */
@@ -406,31 +407,23 @@ static struct crash_error *prb_read(const struct prb_reader *r, uint64_t vaddr,
 				  what, size, vaddr);
 }
 
-/* A pointer array of the ring: non-NULL, then read whole. */
-static struct crash_error *prb_read_array(const struct prb_reader *r,
+/*
+ * A pointer array of the ring: non-NULL, then read on demand.  Holes (a
+ * truncated dump) are zero-filled and noted: the records they break fail
+ * their own checks and are skipped one by one.
+ */
+static struct crash_error *prb_array_init(const struct prb_reader *r,
+					  struct printk_array *a,
 					  uint64_t vaddr, uint64_t size,
-					  const char *what, uint8_t **ret)
+					  const char *what)
 {
-	struct crash_error *err;
-	uint8_t *buf;
-
 	if (vaddr == 0)
 		return crash_error_fault(0, "ringbuffer: %s is a NULL pointer",
 					 what);
-	buf = malloc(size);
-	if (!buf)
-		return &crash_enomem;
-	// Holes (a truncated dump) are zero-filled and noted: the records
-	// they break fail their own checks and are skipped one by one.
-	err = crash_error_prefix(printk_read_bulk(r->src, r->sink, r->stats,
-						  what, vaddr, buf, size),
-				 "ringbuffer");
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*ret = buf;
-	return NULL;
+	return crash_error_prefix(printk_array_init(a, r->src, r->sink,
+						    r->stats, what, vaddr,
+						    size),
+				  "ringbuffer");
 }
 
 static uint64_t prb_atomic(const struct prb_reader *r, const uint8_t *p)
@@ -440,12 +433,14 @@ static uint64_t prb_atomic(const struct prb_reader *r, const uint8_t *p)
 
 static const uint8_t *prb_desc(const struct prb_reader *r, uint64_t index)
 {
-	return r->descs + index * r->l.desc_size;
+	return printk_array_get(r->descs, index * r->l.desc_size,
+				r->l.desc_size);
 }
 
 static const uint8_t *prb_info(const struct prb_reader *r, uint64_t index)
 {
-	return r->infos + index * r->l.info_size;
+	return printk_array_get(r->infos, index * r->l.info_size,
+				r->l.info_size);
 }
 
 static uint64_t prb_state_var(const struct prb_reader *r, uint64_t index)
@@ -540,16 +535,18 @@ static bool prb_block(const struct prb_reader *r, uint64_t id, uint64_t begin,
 		return false;
 	}
 	// V9: the block names its descriptor, at begin and (wrapping) at 0.
-	stored = rd_ptr(r->f, r->data + prb_index(r, begin));
+	stored = rd_ptr(r->f, printk_array_get(r->data, prb_index(r, begin),
+					       r->ptr_size));
 	if (stored == id && wrapping)
-		stored = rd_ptr(r->f, r->data);
+		stored = rd_ptr(r->f, printk_array_get(r->data, 0, r->ptr_size));
 	if (stored != id) {
 		snprintf(why, why_size,
 			 "holds block ID 0x%" PRIx64 ", not the descriptor's 0x%" PRIx64,
 			 stored, id);
 		return false;
 	}
-	*text_ret = r->data + offset + r->ptr_size;
+	*text_ret = printk_array_get(r->data, offset + r->ptr_size,
+				     block - r->ptr_size);
 	*size_ret = block - r->ptr_size;
 	return true;
 }
@@ -867,14 +864,15 @@ static struct crash_error *prb_rings_read(struct prb_reader *r,
 	r->head_lpos = prb_atomic(r, tr + l->data_head_lpos) & r->word_mask;
 	r->tail_lpos = prb_atomic(r, tr + l->data_tail_lpos) & r->word_mask;
 
-	err = prb_read_array(r, descs, r->count * l->desc_size,
-			     "prb_desc_ring.descs", &r->descs);
+	err = prb_array_init(r, r->descs, descs, r->count * l->desc_size,
+			     "prb_desc_ring.descs");
 	if (!err)
-		err = prb_read_array(r, infos, r->count * l->info_size,
-				     "prb_desc_ring.infos", &r->infos);
+		err = prb_array_init(r, r->infos, infos,
+				     r->count * l->info_size,
+				     "prb_desc_ring.infos");
 	if (!err)
-		err = prb_read_array(r, data, r->size, "prb_data_ring.data",
-				     &r->data);
+		err = prb_array_init(r, r->data, data, r->size,
+				     "prb_data_ring.data");
 	return err;
 }
 
@@ -882,8 +880,10 @@ static struct crash_error *prb_decode(const struct printk_source *src,
 				      const struct printk_sink *sink,
 				      struct printk_stats *stats)
 {
+	struct printk_array descs = {0}, infos = {0}, data = {0};
 	struct prb_reader r = { .src = src, .sink = sink, .stats = stats,
-				.f = src->format };
+				.f = src->format, .descs = &descs,
+				.infos = &infos, .data = &data };
 	uint8_t rb[PRB_STRUCT_MAX];
 	uint64_t prb_addr, rb_addr;
 	struct crash_error *err;
@@ -945,9 +945,9 @@ static struct crash_error *prb_decode(const struct printk_source *src,
 		prb_clear_seq(&r);
 	err = prb_walk(&r);
 out:
-	free(r.descs);
-	free(r.infos);
-	free(r.data);
+	printk_array_deinit(&descs);
+	printk_array_deinit(&infos);
+	printk_array_deinit(&data);
 	return err;
 }
 

@@ -101,10 +101,94 @@ static void test_nothing_readable(void)
 	CHECK_EQ_U64(notes, 0);
 }
 
+/* printk_array: only the chunks asked for are read. */
+static void test_array_lazy(void)
+{
+	struct printk_source src = {.arg = &mem, .read_kv = read_kv};
+	struct printk_stats stats = {0};
+	struct printk_array a;
+	setup(9, 9);
+	mem.bytes[4 * 4096 + 7] = 0x42;
+	CHECK_OK(printk_array_init(&a, &src, &sink, &stats, "ring", BASE,
+				   sizeof(mem.bytes)));
+	CHECK_EQ_U64(mem.reads, 1);	// the probe of chunk 0
+	const uint8_t *p = printk_array_get(&a, 4 * 4096 + 7, 1);
+	CHECK(*p == 0x42);
+	CHECK_EQ_U64(mem.reads, 2);	// chunk 1 (bytes 16384-20479)
+	printk_array_get(&a, 4 * 4096, 4096);
+	printk_array_get(&a, 100, 50);
+	CHECK_EQ_U64(mem.reads, 2);	// both already loaded
+	CHECK_EQ_U64(stats.skipped, 0);
+	printk_array_deinit(&a);
+}
+
+/* A hole is zero-filled, noted once, counted as one skip. */
+static void test_array_hole(void)
+{
+	struct printk_source src = {.arg = &mem, .read_kv = read_kv};
+	struct printk_stats stats = {0};
+	struct printk_array a;
+	setup(4, 5);	// the last page (chunk 1) is missing
+	CHECK_OK(printk_array_init(&a, &src, &sink, &stats, "ring", BASE,
+				   sizeof(mem.bytes)));
+	const uint8_t *p = printk_array_get(&a, 4 * 4096, 8);
+	CHECK(p[0] == 0 && p[7] == 0);
+	printk_array_get(&a, 4 * 4096 + 100, 8);
+	CHECK_EQ_U64(notes, 1);
+	CHECK_EQ_U64(stats.skipped, 1);
+	CHECK_STR(last_note,
+		  "ring: bytes at 0xffff888000014000 unreadable (page 4 missing); "
+		  "records there are skipped");
+	printk_array_deinit(&a);
+}
+
+/* Both ends unreadable: the array is not in the dump. */
+static void test_array_absent(void)
+{
+	struct printk_source src = {.arg = &mem, .read_kv = read_kv};
+	struct printk_stats stats = {0};
+	struct printk_array a;
+	setup(0, 5);
+	CHECK_ERR(printk_array_init(&a, &src, &sink, &stats, "ring", BASE,
+				    sizeof(mem.bytes)),
+		  CRASH_ERR_FAULT,
+		  "reading ring (20480 bytes) at 0xffff888000010000: page 0 missing");
+	CHECK(a.buf == NULL);
+	// Only the first end missing: a hole, not an error.
+	setup(0, 1);
+	CHECK_OK(printk_array_init(&a, &src, &sink, &stats, "ring", BASE,
+				   sizeof(mem.bytes)));
+	CHECK_EQ_U64(notes, 1);
+	CHECK(printk_array_get(&a, 0, 1)[0] == 0);
+	CHECK(printk_array_get(&a, 4096, 1)[0] == 0);	// chunk 0 is 16 KiB
+	CHECK(printk_array_get(&a, 4 * 4096, 1)[0] == 0xab);
+	printk_array_deinit(&a);
+}
+
+/* whole_arrays (for --save-minimal) reads every chunk at init. */
+static void test_array_whole(void)
+{
+	struct printk_source src = {.arg = &mem, .read_kv = read_kv,
+				    .options = {.whole_arrays = true}};
+	struct printk_stats stats = {0};
+	struct printk_array a;
+	setup(9, 9);
+	CHECK_OK(printk_array_init(&a, &src, &sink, &stats, "ring", BASE,
+				   sizeof(mem.bytes)));
+	CHECK_EQ_U64(mem.reads, 2);
+	printk_array_get(&a, 4 * 4096, 4096);
+	CHECK_EQ_U64(mem.reads, 2);
+	printk_array_deinit(&a);
+}
+
 int main(void)
 {
 	RUN(test_whole_read);
 	RUN(test_holes_zero_filled);
 	RUN(test_nothing_readable);
+	RUN(test_array_lazy);
+	RUN(test_array_hole);
+	RUN(test_array_absent);
+	RUN(test_array_whole);
 	return test_summary("printk_read");
 }
