@@ -47,6 +47,7 @@ build/asan-obj/%.o: %.c $(HEADERS)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 build/asan/crashdmesg: build/asan-obj/crashdmesg/main.o $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
 
 build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
