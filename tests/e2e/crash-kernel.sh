@@ -1,5 +1,6 @@
 #!/bin/sh
-# crash-kernel.sh [--suite S] [--cache DIR] [--flood N] OUTDIR
+# crash-kernel.sh [--suite S] [--arch amd64|i386] [--core-headers elf32|elf64]
+#                 [--cache DIR] [--flood N] OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -20,6 +21,13 @@
 #
 # Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
 # $CRASHKIT_CACHE, else .cache/kernels under the repository root).
+#
+# --arch i386 crashes Debian's 686-pae kernel instead (cached as SUITE-i386)
+# under qemu-system-i386 -cpu qemu32, with the guest's busybox, kexec and
+# kexec's libraries taken from the i386 packages fetch-kernel.sh unpacked (the
+# host's are amd64). --core-headers elf32|elf64 passes --elf32-core-headers or
+# --elf64-core-headers to kexec -p: an ELF32 or an ELF64 /proc/vmcore of the
+# same kernel. Without it kexec chooses.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -36,15 +44,27 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--cache DIR] [--flood N] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] OUTDIR\n' >&2
 	exit 2
 }
 
 suite=bookworm
+arch=amd64
+core_headers=
 cache=
 flood=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch)
+		[ $# -ge 2 ] || usage
+		arch=$2
+		shift 2
+		;;
+	--core-headers)
+		[ $# -ge 2 ] || usage
+		core_headers=$2
+		shift 2
+		;;
 	--suite)
 		[ $# -ge 2 ] || usage
 		suite=$2
@@ -70,12 +90,32 @@ outdir=$1
 case $flood in
 '' | *[!0-9]*) die "--flood wants a number of records, got '$flood'" ;;
 esac
+case $arch in
+amd64)
+	qemu="qemu-system-x86_64"
+	qemu_cpu=qemu64
+	label=$suite
+	kname=$suite
+	;;
+i386)
+	qemu="qemu-system-i386"
+	qemu_cpu=qemu32
+	label=$suite/i386
+	kname=$suite-i386
+	;;
+*) die "--arch wants amd64 or i386, got '$arch'" ;;
+esac
+case $core_headers in
+'') kexec_opts= ;;
+elf32 | elf64) kexec_opts=--$core_headers-core-headers ;;
+*) die "--core-headers wants elf32 or elf64, got '$core_headers'" ;;
+esac
 
 script_dir=$(cd "${0%/*}" && pwd)
 repo_root=$(cd "$script_dir/../.." && pwd)
 [ -n "$cache" ] || cache=${CRASHKIT_CACHE:-$repo_root/.cache/kernels}
 
-for tool in qemu-system-x86_64 busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd; do
+for tool in "$qemu" busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd readelf; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		die "$tool not found (apt-get install qemu-system-x86 busybox-static kexec-tools kmod cpio)"
 done
@@ -85,8 +125,15 @@ if ldd "$busybox_bin" >/dev/null 2>&1; then
 	die "$busybox_bin is not static (apt-get install busybox-static)"
 fi
 
-kdir=$cache/$suite
-"$script_dir/fetch-kernel.sh" "$suite" "$kdir" >/dev/null
+kdir=$cache/$kname
+if [ "$arch" = amd64 ]; then
+	"$script_dir/fetch-kernel.sh" "$suite" "$kdir" >/dev/null
+else
+	"$script_dir/fetch-kernel.sh" --arch "$arch" "$suite" "$kdir" >/dev/null
+	# The guest runs the i386 packages' binaries, not the host's.
+	busybox_bin=$kdir/userland/bin/busybox
+	[ -x "$busybox_bin" ] || die "$label: $busybox_bin missing (remove $kdir and fetch again)"
+fi
 version=$(cat "$kdir/version")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/crash-kernel.XXXXXX")
@@ -99,17 +146,11 @@ console=$work/console.log
 fail_run() {
 	local guest
 	guest=$(grep -a 'crashkit-e2e: FAIL:' "$console" 2>/dev/null | head -n 1 | tr -d '\r') || guest=
-	printf 'crash-kernel: FAIL: %s: %s%s\n' "$suite" "$1" "${guest:+ ($guest)}" >&2
+	printf 'crash-kernel: FAIL: %s: %s%s\n' "$label" "$1" "${guest:+ ($guest)}" >&2
 	if [ -s "$console" ]; then
 		printf -- '--- last lines of the console log:\n' >&2
 		tail -n 25 "$console" | tr -d '\r' >&2
 		mkdir -p "$outdir" && cp "$console" "$outdir/console.log"
-
-# The core must hold the log up to the snapshot: kexec-tools' reader agrees.
-vmcore-dmesg "$outdir/vmcore" >"$work/vmcore-dmesg.txt" 2>&1 ||
-	die "$suite: vmcore-dmesg $outdir/vmcore failed: $(tail -n 1 "$work/vmcore-dmesg.txt")"
-grep -q 'crashkit-e2e: marker end' "$work/vmcore-dmesg.txt" ||
-	die "$suite: vmcore-dmesg of $outdir/vmcore lacks the end marker"
 	fi
 	exit 1
 }
@@ -133,7 +174,7 @@ tree_modules() {
 	: >"$order"
 	for mod in virtio_pci virtio_blk; do
 		modprobe -d "$kdir" -S "$version" --show-depends "$mod" >"$work/deps" ||
-			die "$suite: modprobe --show-depends $mod failed in $kdir"
+			die "$label: modprobe --show-depends $mod failed in $kdir"
 		while read -r line; do
 			case $line in
 			insmod\ *) ;;
@@ -149,7 +190,7 @@ tree_modules() {
 			*.ko.xz) xz -dc "$path" >"$1/lib/modules/$name" ;;
 			*.ko.zst) zstd -qdc "$path" >"$1/lib/modules/$name" ;;
 			*.ko.gz) gzip -dc "$path" >"$1/lib/modules/$name" ;;
-			*) die "$suite: unexpected module file $path" ;;
+			*) die "$label: unexpected module file $path" ;;
 			esac
 			printf '%s\n' "$name" >>"$order"
 		done <"$work/deps"
@@ -164,6 +205,45 @@ tree_elf() {
 	for lib in $(ldd "$2" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		mkdir -p "$1${lib%/*}"
 		cp -L "$lib" "$1$lib"
+	done
+}
+
+# tree_elf_root DIR ROOT FILE: ROOT's FILE (a path under ROOT), its program
+# interpreter and the shared libraries of its DT_NEEDED chain as found in
+# ROOT, at the same paths in DIR. For a guest whose architecture is not the
+# host's: readelf, not ldd, and nothing taken from the host.
+tree_elf_root() {
+	local root todo f lib d found
+	root=$2
+	todo=$3
+	mkdir -p "$1${3%/*}"
+	cp -L "$root$3" "$1$3"
+	f=$(readelf -l "$root$3" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	if [ -n "$f" ]; then
+		mkdir -p "$1${f%/*}"
+		cp -L "$root$f" "$1$f" || die "$label: no interpreter $f in $root"
+	fi
+	while [ -n "$todo" ]; do
+		f=${todo%% *}
+		if [ "$f" = "$todo" ]; then
+			todo=
+		else
+			todo=${todo#* }
+		fi
+		for lib in $(readelf -d "$1$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			found=
+			for d in /lib/i386-linux-gnu /usr/lib/i386-linux-gnu /lib /usr/lib; do
+				if [ -e "$root$d/$lib" ]; then
+					found=$d/$lib
+					break
+				fi
+			done
+			[ -n "$found" ] || die "$label: $lib (needed by $f) not in $root"
+			[ -e "$1$found" ] && continue
+			mkdir -p "$1${found%/*}"
+			cp -L "$root$found" "$1$found"
+			todo="${todo:+$todo }$found"
+		done
 	done
 }
 
@@ -281,7 +361,10 @@ timeout 3 dd if=/dev/kmsg of=/out/kmsg.txt bs=8192 2>/dev/null
 grep -q 'crashkit-e2e: marker end' /out/kmsg.txt || fail "kmsg snapshot lacks the end marker"
 uname -r >/out/release
 cat /proc/cmdline >/out/cmdline
-kexec -p /vmlinuz --initrd=/capture.cpio.gz --append="$(cat /capture.append)" >/out/kexec.log 2>&1 ||
+kexec_opts=
+[ -f /kexec.opts ] && read -r kexec_opts </kexec.opts
+# shellcheck disable=SC2086 # kexec_opts is a list of options
+kexec -p $kexec_opts /vmlinuz --initrd=/capture.cpio.gz --append="$(cat /capture.append)" >/out/kexec.log 2>&1 ||
 	fail "kexec -p: $(tail -n 1 /out/kexec.log)"
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec -p loaded nothing"
 tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
@@ -303,7 +386,12 @@ make_cpio "$work/capture" "$work/capture.cpio.gz"
 # First initramfs: the same tree plus kexec, the kernel and the capture
 # initramfs, with its own /init.
 cp -a "$work/capture" "$work/first"
-tree_elf "$work/first" "$(command -v kexec)"
+if [ "$arch" = amd64 ]; then
+	tree_elf "$work/first" "$(command -v kexec)"
+else
+	tree_elf_root "$work/first" "$kdir/userland" /sbin/kexec
+fi
+[ -z "$kexec_opts" ] || printf '%s\n' "$kexec_opts" >"$work/first/kexec.opts"
 cp "$kdir/vmlinuz" "$work/first/vmlinuz"
 cp "$work/capture.cpio.gz" "$work/first/capture.cpio.gz"
 printf '%s\n' "$CAPTURE_APPEND" >"$work/first/capture.append"
@@ -319,7 +407,7 @@ append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 
 start=$(date +%s)
 rc=0
-timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$MEM_MIB" \
+timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg -M pc -cpu "$qemu_cpu" -smp 2 -m "$MEM_MIB" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
 	-append "$append" \
@@ -355,10 +443,10 @@ mkdir -p "$outdir"
 (
 	umask 077
 	dd if="$work/disk2.img" of="$outdir/vmcore.tmp" bs=1M skip=1 count="$size" iflag=count_bytes status=none
-) || die "$suite: extracting the core into $outdir failed"
-[ "$(stat -c %s "$outdir/vmcore.tmp")" = "$size" ] || die "$suite: extracted core is not $size bytes"
+) || die "$label: extracting the core into $outdir failed"
+[ "$(stat -c %s "$outdir/vmcore.tmp")" = "$size" ] || die "$label: extracted core is not $size bytes"
 [ "$(head -c 4 "$outdir/vmcore.tmp" | od -An -c | tr -d ' ')" = '177ELF' ] ||
-	die "$suite: extracted core does not start with an ELF header"
+	die "$label: extracted core does not start with an ELF header"
 chmod 600 "$outdir/vmcore.tmp"
 mv "$outdir/vmcore.tmp" "$outdir/vmcore"
 for f in kmsg.txt release kexec.log; do
@@ -368,8 +456,8 @@ cp "$console" "$outdir/console.log"
 
 # The core must hold the log up to the snapshot: kexec-tools' reader agrees.
 vmcore-dmesg "$outdir/vmcore" >"$work/vmcore-dmesg.txt" 2>&1 ||
-	die "$suite: vmcore-dmesg $outdir/vmcore failed: $(tail -n 1 "$work/vmcore-dmesg.txt")"
+	die "$label: vmcore-dmesg $outdir/vmcore failed: $(tail -n 1 "$work/vmcore-dmesg.txt")"
 grep -q 'crashkit-e2e: marker end' "$work/vmcore-dmesg.txt" ||
-	die "$suite: vmcore-dmesg of $outdir/vmcore lacks the end marker"
+	die "$label: vmcore-dmesg of $outdir/vmcore lacks the end marker"
 printf 'crash-kernel: %s %s: %s/vmcore %s bytes, qemu ran %ss\n' \
-	"$suite" "$version" "$outdir" "$size" "$seconds"
+	"$label" "$version" "$outdir" "$size" "$seconds"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# fetch-kernel.sh SUITE OUTDIR: unpack a real Debian amd64 kernel for QEMU tests.
+# fetch-kernel.sh [--arch amd64|i386] SUITE OUTDIR: unpack a real Debian
+# kernel for QEMU tests.
 #
 # SUITE is bullseye (5.10), bookworm (6.1) or trixie (6.12). The versioned
 # linux-image-*-amd64 package that the suite's linux-image-amd64 depends on is
@@ -10,6 +11,12 @@
 #
 # Leaves: OUTDIR/vmlinuz, OUTDIR/version, OUTDIR/boot/config-VERSION,
 # OUTDIR/lib/modules/VERSION. Does nothing when OUTDIR/vmlinuz exists.
+#
+# --arch i386 takes linux-image-686-pae's linux-image-*-686-pae instead, and
+# also the guest's i386 userland, which the amd64 host cannot lend: the
+# busybox-static and kexec-tools i386 packages and the lib* packages in their
+# dependency closure, downloaded the same way and unpacked (dpkg-deb -x, never
+# installed) into OUTDIR/userland.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -36,9 +43,19 @@ host_mirror() {
 	return 1
 }
 
-[ $# -eq 2 ] || die "usage: fetch-kernel.sh SUITE OUTDIR"
+arch=amd64
+if [ $# -ge 2 ] && [ "$1" = --arch ]; then
+	arch=$2
+	shift 2
+fi
+[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386] SUITE OUTDIR"
 suite=$1
 outdir=$2
+case $arch in
+amd64) flavour=amd64 ;;
+i386) flavour=686-pae ;;
+*) die "unknown arch '$arch' (want amd64 or i386)" ;;
+esac
 case $suite in
 bullseye | bookworm | trixie) ;;
 *) die "unknown suite '$suite' (want bullseye, bookworm or trixie)" ;;
@@ -72,17 +89,17 @@ apt_private() {
 		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
 		-o Debug::NoLocking=1 \
 		-o APT::Sandbox::User=root \
-		-o APT::Architecture=amd64 \
+		-o APT::Architecture="$arch" \
 		"$@"
 }
 
 apt_private apt-get update >"$apt_dir/update.log" 2>&1 ||
 	die "apt-get update for $suite from $mirror failed (see $apt_dir/update.log)"
 
-# linux-image-amd64 depends on exactly one linux-image-VERSION-amd64 package.
-pkg=$(apt_private apt-cache depends linux-image-amd64 |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
-[ -n "$pkg" ] || die "$suite: linux-image-amd64 has no linux-image-*-amd64 dependency"
+# linux-image-FLAVOUR depends on exactly one linux-image-VERSION-FLAVOUR package.
+pkg=$(apt_private apt-cache depends "linux-image-$flavour" |
+	sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-$flavour\)\$/\1/p" | head -n 1)
+[ -n "$pkg" ] || die "$suite: linux-image-$flavour has no linux-image-*-$flavour dependency"
 # The -unsigned twin has the same kernel without a signature; take it if there.
 if apt_private apt-cache show "$pkg-unsigned" >/dev/null 2>&1; then
 	pkg=$pkg-unsigned
@@ -106,6 +123,32 @@ if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
 	ln -s usr/lib "$outdir/lib"
 fi
 depmod -b "$outdir" "$version" || die "$suite: depmod -b $outdir $version failed"
+
+# The i386 guest's userland: busybox-static, kexec-tools and the libraries
+# they may load (every lib* package in kexec-tools' dependency closure; the
+# caller copies only what /sbin/kexec's DT_NEEDED chain names).
+if [ "$arch" != amd64 ]; then
+	rm -rf "$outdir/userland"
+	mkdir -p "$outdir/userland"
+	set -- busybox-static kexec-tools
+	for p in $(apt_private apt-cache depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances kexec-tools | sed -n 's/^\(lib[^ <]*\)$/\1/p'); do
+		set -- "$@" "$p"
+	done
+	(cd "$apt_dir/archives" && apt_private apt-get download "$@") >"$apt_dir/download-userland.log" 2>&1 ||
+		die "$suite: apt-get download $* failed (see $apt_dir/download-userland.log)"
+	for p in "$@"; do
+		deb=
+		for f in "$apt_dir/archives/${p}_"*.deb; do
+			[ -f "$f" ] && deb=$f
+		done
+		[ -n "$deb" ] || die "$suite: downloaded $p but found no .deb in $apt_dir/archives"
+		dpkg-deb -x "$deb" "$outdir/userland" || die "$suite: dpkg-deb -x $deb failed"
+		rm -f "$deb"
+	done
+	[ -x "$outdir/userland/bin/busybox" ] || die "$suite: busybox-static:$arch has no bin/busybox"
+	[ -x "$outdir/userland/sbin/kexec" ] || die "$suite: kexec-tools:$arch has no sbin/kexec"
+fi
 printf '%s\n' "$version" >"$outdir/version"
 # vmlinuz last: its presence marks a complete fetch.
 cp "$outdir/boot/vmlinuz-$version" "$outdir/vmlinuz.tmp"
