@@ -6,7 +6,7 @@ set -eu
 
 packages="gcc make libc6-dev libelf-dev zlib1g-dev clang libclang-rt-14-dev
 kexec-tools makedumpfile crash python3-libkdumpfile qemu-system-x86
-busybox-static shellcheck cpio file xz-utils zstd kmod"
+busybox-static shellcheck cpio file xz-utils zstd kmod time"
 
 missing=""
 for p in $packages; do

@@ -92,6 +92,24 @@ def median_time(argv, out, runs):
     return statistics.median(times)
 
 
+def peak_rss_kib(argv, out):
+    """Peak RSS of one run of argv, measured by GNU time (a small C parent,
+    so the figure is the tool's, not a forked Python's)."""
+    report = (out or "/tmp/bench") + ".rss"
+    if out and os.path.exists(out):
+        os.unlink(out)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+    with open(report) as f:
+        kib = int(f.read().split()[-1])
+    os.unlink(report)
+    if out and os.path.exists(out):
+        os.unlink(out)
+    return kib
+
+
 def human(nbytes):
     for unit, div in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if nbytes >= div:
@@ -101,12 +119,14 @@ def human(nbytes):
 
 def table(runs, outfile, cores, commands):
     res = {}
+    rss = {}
     outdir = os.path.dirname(os.path.abspath(outfile))
     for label, core in cores:
         for name, cmd in commands:
             out = os.path.join(outdir, "out.%s.%s" % (name, label))
             argv = [a.replace("{core}", core).replace("{out}", out) for a in shlex.split(cmd)]
             res[label, name] = median_time(argv, out, runs)
+            rss[label, name] = peak_rss_kib(argv, out)
     subject = commands[0][0]
     lines = ["median wall time of %d runs after one warm-up, in ms" % runs]
     head = "%-22s" % "tool" + "".join("%16s" % ("%s (%s)" % (l, human(os.stat(c).st_size))) for l, c in cores)
@@ -118,6 +138,10 @@ def table(runs, outfile, cores, commands):
         if len(cores) > 1:
             row += "%14.2f" % (res[cores[-1][0], name] / res[cores[0][0], name])
         lines.append(row)
+    lines.append("")
+    lines.append("peak RSS in MiB")
+    for name, _ in commands:
+        lines.append("%-22s" % name + "".join("%16.1f" % (rss[l, name] / 1024) for l, _ in cores))
     lines.append("")
     lines.append("ratios %s/peer (< 1: %s is faster)" % (subject, subject))
     for label, _ in cores:

@@ -9,7 +9,10 @@
 # build/bench/crash, reused by later runs.  The 64 GiB core is that core plus
 # one PT_LOAD of "RAM" beyond the guest's, a hole in the file
 # (tests/bench/bench.py sparse).  Each command runs once to warm the page
-# cache, then BENCH_RUNS times (default 31); the median counts.
+# cache, then BENCH_RUNS times (default 31); the median counts.  A second
+# table does the same on a core of a kernel booted with log_buf_len=8M
+# (crashed once into build/bench/bigring, or $BENCH_BIGRING_CORE), with
+# each tool's peak RSS.
 # CRASHDMESG names the binary (default crashdmesg/crashdmesg, the static one).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -81,4 +84,23 @@ printf 'bench: %s (%s bytes) and %s (%s bytes, %s bytes allocated)\n' "$core" \
 	"vmcore-dmesg=vmcore-dmesg {core}" \
 	"makedumpfile=makedumpfile --dump-dmesg {core} {out}" ||
 	die "timing failed"
-echo "bench: table saved to $out/results.txt"
+
+# A large ring: Debian's 6.1 booted with log_buf_len=8M (what a server with
+# many CPUs gets by itself), holding a boot's worth of records.  Peers read
+# the whole 36 MiB of ring arrays; crashdmesg the pages that hold records.
+bigring=${BENCH_BIGRING_CORE:-$out/bigring/vmcore}
+if [ ! -s "$bigring" ]; then
+	sh tests/e2e/crash-kernel.sh --suite bookworm --append log_buf_len=8M \
+		"$out/bigring" >&2 || die "crash-kernel.sh --append log_buf_len=8M failed"
+fi
+"$bin" -q --vmcore-dmesg "$bigring" >"$out/small.txt" 2>/dev/null || die "$bin $bigring failed"
+vmcore-dmesg "$bigring" >"$out/big.txt" 2>/dev/null || die "vmcore-dmesg $bigring failed"
+cmp -s "$out/small.txt" "$out/big.txt" || die "crashdmesg and vmcore-dmesg disagree on $bigring"
+echo
+"$py" tests/bench/bench.py table "$runs" "$out/results-8m-ring.txt" \
+	"8M-ring=$bigring" -- \
+	"crashdmesg=$bin -q --vmcore-dmesg {core}" \
+	"vmcore-dmesg=vmcore-dmesg {core}" \
+	"makedumpfile=makedumpfile --dump-dmesg {core} {out}" ||
+	die "timing failed"
+echo "bench: tables saved to $out/results.txt and $out/results-8m-ring.txt"

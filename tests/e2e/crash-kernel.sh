@@ -1,6 +1,6 @@
 #!/bin/sh
 # crash-kernel.sh [--suite S] [--arch amd64|i386] [--core-headers elf32|elf64]
-#                 [--cache DIR] [--flood N] OUTDIR
+#                 [--cache DIR] [--flood N] [--append ARGS] OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -18,6 +18,8 @@
 # ("CRASHKIT-VMCORE <bytes>" at offset 0, the core at 1 MiB) and powers off.
 # --flood N writes N more records first (level 7, so off the console), so that
 # the log ring wraps; the Debian kernels' 128 KiB ring wraps at N=3000.
+# --append ARGS adds words to the first kernel's command line, e.g.
+# log_buf_len=16M for the large dynamic ring of a many-CPU server.
 #
 # Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
 # $CRASHKIT_CACHE, else .cache/kernels under the repository root).
@@ -44,7 +46,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -53,6 +55,7 @@ arch=amd64
 core_headers=
 cache=
 flood=0
+extra_append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -78,6 +81,11 @@ while [ $# -gt 0 ]; do
 	--flood)
 		[ $# -ge 2 ] || usage
 		flood=$2
+		shift 2
+		;;
+	--append)
+		[ $# -ge 2 ] || usage
+		extra_append=$2
 		shift 2
 		;;
 	--) shift && break ;;
@@ -404,6 +412,7 @@ truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
 
 append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
+[ -z "$extra_append" ] || append="$append $extra_append"
 
 start=$(date +%s)
 rc=0
