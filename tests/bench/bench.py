@@ -146,7 +146,21 @@ def table(runs, outfile, cores, commands):
     lines.append("ratios %s/peer (< 1: %s is faster)" % (subject, subject))
     for label, _ in cores:
         for name, _ in commands[1:]:
+            if name == "start-up":
+                continue
             lines.append("  %-8s %s/%-22s %6.2f" % (label, subject, name, res[label, subject] / res[label, name]))
+    base = [n for n, _ in commands if n == "start-up"]
+    if base:
+        lines.append("")
+        lines.append("ratios net of process start-up (each time minus start-up's)")
+        for label, _ in cores:
+            ours = res[label, subject] - res[label, "start-up"]
+            for name, _ in commands[1:]:
+                if name == "start-up":
+                    continue
+                theirs = res[label, name] - res[label, "start-up"]
+                if theirs > 0:
+                    lines.append("  %-8s %s/%-22s %6.2f" % (label, subject, name, max(ours, 0) / theirs))
     lines.append("")
     lines.append("commands: " + "; ".join("%s = %s" % tuple(nc) for nc in commands))
     text = "\n".join(lines) + "\n"
