@@ -4,7 +4,7 @@
 # `make check` and `make demo` call it.
 set -eu
 
-packages="gcc make libc6-dev libelf-dev zlib1g-dev clang libclang-rt-14-dev
+packages="gcc make libc6-dev libelf-dev zlib1g-dev liblzo2-dev libzstd-dev clang libclang-rt-14-dev
 kexec-tools makedumpfile crash python3-libkdumpfile qemu-system-x86
 busybox-static shellcheck cpio file xz-utils zstd kmod time"
 

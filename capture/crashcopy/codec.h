@@ -1,0 +1,57 @@
+/*
+ * codec.h - per-page compression for kdump-compressed dumps.
+ *
+ * Each page is compressed on its own (spec dump-formats.md §1.6): zlib as a
+ * zlib stream at level 1 (readers call uncompress()), LZO1X-1, or one zstd
+ * frame at level 1.  A page is stored raw (flags 0, size == page size)
+ * unless its compressed form is strictly smaller.  One struct codec per
+ * thread: it owns its work memory and output buffer.
+ */
+#ifndef CRASHKIT_CODEC_H
+#define CRASHKIT_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/error.h"
+
+enum codec_kind {
+	CODEC_NONE,
+	CODEC_ZLIB,
+	CODEC_LZO,
+	CODEC_ZSTD,
+};
+
+/* Per-page descriptor flags and header status bits (diskdump_mod.h). */
+enum {
+	KDUMP_FLAG_ZLIB = 0x1,
+	KDUMP_FLAG_LZO = 0x2,
+	KDUMP_FLAG_SNAPPY = 0x4,
+	KDUMP_FLAG_ZSTD = 0x20,
+};
+
+struct codec;
+
+/** codec_create() - a context for @kind and pages of @page_size bytes. */
+struct crash_error *codec_create(enum codec_kind kind, size_t page_size,
+				 struct codec **ret);
+
+/**
+ * codec_page() - compress one page.  *@out_ret points at the payload to
+ * store (the codec's buffer, or @page itself when stored raw), valid until
+ * the next call; *@flags_ret is the descriptor flag (0 for raw).
+ * Errors: NOMEM only (a compressor failure stores the page raw).
+ */
+struct crash_error *codec_page(struct codec *c, const uint8_t *page,
+			       const uint8_t **out_ret, uint32_t *size_ret,
+			       uint32_t *flags_ret);
+
+/** The header status bit of @kind (0 for CODEC_NONE). */
+uint32_t codec_status_bit(enum codec_kind kind);
+
+/** "none", "zlib", "lzo", "zstd". */
+const char *codec_name(enum codec_kind kind);
+
+void codec_destroy(struct codec *c);
+
+#endif

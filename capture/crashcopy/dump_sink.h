@@ -1,0 +1,65 @@
+/*
+ * dump_sink.h - where a dump's bytes go: a seekable file or a flattened
+ * stream.
+ *
+ * The kdump-compressed and ELF writers place bytes at file offsets (the
+ * header first, descriptors and page data in two regions at once).  A
+ * seekable file takes them with pwrite(); a pipe cannot seek, so the
+ * flattened format (makedumpfile -F; spec dump-formats.md §2) wraps each
+ * write in a big-endian {offset, size} record after a 4 KiB header, and ends
+ * with the {-1, -1} marker.  makedumpfile -R and crashcopy -R undo it.
+ *
+ * A file sink writes NAME.incomplete (mode 0600, O_EXCL unless overwrite),
+ * and dump_sink_finish() fsyncs and renames it to NAME.  A sink destroyed
+ * without finish leaves NAME.incomplete in place: nothing is lost.
+ *
+ * Errors are CRASH_ERR_OS with errno (ENOSPC, EIO, EPIPE) naming the path.
+ */
+#ifndef CRASHKIT_DUMP_SINK_H
+#define CRASHKIT_DUMP_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/error.h"
+
+struct dump_sink;
+
+/** A seekable file: PATH.incomplete, renamed to PATH by finish. */
+struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
+					  struct dump_sink **ret);
+
+/** A flattened stream to @fd (not closed); @name is for messages. */
+struct crash_error *dump_sink_flat_create(int fd, const char *name,
+					  struct dump_sink **ret);
+
+/** Place @len bytes at @offset.  @len 0 is a no-op (never a 0-size record). */
+struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
+				    const void *buf, size_t len);
+
+/** True for a flattened stream (the header cannot be rewritten later). */
+bool dump_sink_is_stream(const struct dump_sink *s);
+
+/**
+ * dump_sink_finish() - file: fsync, rename PATH.incomplete to PATH;
+ * stream: write the end marker and flush.
+ */
+struct crash_error *dump_sink_finish(struct dump_sink *s);
+
+/** The name of what is being written (PATH.incomplete, or the stream). */
+const char *dump_sink_name(const struct dump_sink *s);
+
+/** Free; a file not finished stays as PATH.incomplete. NULL is ignored. */
+void dump_sink_destroy(struct dump_sink *s);
+
+/**
+ * flat_reassemble() - read a flattened stream from @in_fd (checking the
+ * header, every record's offset and size, and the end marker) and write the
+ * bytes to @out through a file sink.  Errors: CORRUPT (bad header, a record
+ * with size <= 0 or an offset past 2^62, no end marker), OS.
+ */
+struct crash_error *flat_reassemble(int in_fd, const char *in_name,
+				    struct dump_sink *out);
+
+#endif
