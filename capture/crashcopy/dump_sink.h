@@ -38,6 +38,13 @@ struct crash_error *dump_sink_flat_create(int fd, const char *name,
 struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
 				    const void *buf, size_t len);
 
+/**
+ * dump_sink_sync() - make what was written so far durable before a write
+ * that depends on it (the writer's final header): a file is fdatasync'd; a
+ * stream's pending record is written out.  Errors: OS.
+ */
+struct crash_error *dump_sink_sync(struct dump_sink *s);
+
 /** True for a flattened stream (the header cannot be rewritten later). */
 bool dump_sink_is_stream(const struct dump_sink *s);
 

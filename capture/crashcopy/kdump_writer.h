@@ -96,6 +96,45 @@ struct crash_error *kdump_writer_finish(struct kdump_writer *w,
 
 void kdump_writer_destroy(struct kdump_writer *w);
 
+/**
+ * struct kdump_layout - where each region of the file starts (spec §1.1),
+ * computed from the header info and the dumpable count alone.
+ */
+struct kdump_layout {
+	uint64_t header_size;		/* disk_dump_header: 464, ILP32 452 */
+	uint64_t sub_header_size;	/* kdump_sub_header: 104, 80 or 96 */
+	uint32_t sub_hdr_size;		/* blocks from block 1: sub-header + notes */
+	uint64_t len_one_bitmap;	/* bytes of each bitmap, whole blocks */
+	uint32_t bitmap_blocks;		/* blocks of both bitmaps */
+	uint64_t bitmap_offset;		/* the 1st bitmap; the 2nd follows */
+	uint64_t desc_offset;		/* the page_desc table */
+	uint64_t data_offset;		/* page data (the shared zero block first) */
+};
+
+/**
+ * kdump_layout_compute() - check @info (block size, ABI and pointer size,
+ * note sizes, max_mapnr) and place the regions for @dumpable_count pages.
+ * Errors: UNSUPPORTED (a value out of range), CORRUPT (arguments that
+ * contradict each other, such as a VMCOREINFO range outside the notes).
+ * kdump_writer_create() calls it; tests use it for sizes no test can
+ * allocate (max_mapnr past 2^32).
+ */
+struct crash_error *kdump_layout_compute(const struct kdump_header_info *info,
+					 uint64_t dumpable_count,
+					 struct kdump_layout *ret);
+
+/**
+ * kdump_header_encode() - the disk_dump_header with @status into the
+ * layout->header_size bytes at @buf; kdump_sub_header_encode() the
+ * kdump_sub_header into layout->sub_header_size bytes.  @info and @layout
+ * must have passed kdump_layout_compute().
+ */
+void kdump_header_encode(const struct kdump_header_info *info,
+			 const struct kdump_layout *layout, uint32_t status,
+			 uint8_t *buf);
+void kdump_sub_header_encode(const struct kdump_header_info *info,
+			     const struct kdump_layout *layout, uint8_t *buf);
+
 /** Counts so far (for progress and the --json summary). */
 struct kdump_writer_counts {
 	uint64_t pages, zero_pages, raw_pages, compressed_pages, lost_pages;

@@ -1,0 +1,643 @@
+/*
+ * dump_sink.c - a seekable file or a flattened stream, and the reassembler
+ * that turns the stream back into the file.
+ *
+ * What it is: the writers (kdump_writer.c, the ELF writer) place bytes at
+ * file offsets, in two regions at once (descriptors low, page data high)
+ * and the header twice (incomplete, then complete).  A file takes that with
+ * pwrite(); a pipe (crashcopy -F | ssh host 'cat > f') cannot seek, so
+ * makedumpfile's flattened format (-F; spec dump-formats.md §2) wraps each
+ * write in a record saying where its bytes belong.
+ *
+ * Flattened stream byte map (every integer big-endian, whatever the dump's
+ * byte order; makedumpfile.h struct makedumpfile_header and
+ * makedumpfile_data_header, libkdumpfile src/kdumpfile/diskdump.c):
+ *
+ *   0     16  signature  "makedumpfile" then NULs
+ *   16     8  type       1 (TYPE_FLAT_HEADER)
+ *   24     8  version    1
+ *   32  4064  zero
+ *   4096 ...  records:   offset i64, size i64, then size payload bytes
+ *        ...  end marker: offset -1, size -1, no payload
+ *
+ * Rules of the stream we write (numbered, cited in code):
+ *  W1. Never a record of size 0: makedumpfile -R stops at the first record
+ *      with buf_size <= 0 and fails unless it is the -1/-1 end marker
+ *      (rearrange_dumpdata()).
+ *  W2. Large records: consecutive writes whose offsets are contiguous are
+ *      coalesced until at least FLAT_RECORD_MIN_SIZE (1 MiB) is pending.
+ *      crash's store_flat_data_array() insertion-sorts the records, so
+ *      their count matters (spec §2).
+ *  W3. Order is kept: a write that does not continue the pending record
+ *      flushes it first, so the last write to a range is still the last
+ *      record for it (-R and libkdumpfile let the last record win).
+ *  W4. The end marker goes out only from dump_sink_finish(): a receiver
+ *      that sees none knows the stream was cut.
+ *  W5. No record is larger than FLAT_RECORD_MAX_EMIT (64 MiB), well below
+ *      the 1 GiB that flat_reassemble() accepts (R3).
+ *
+ * Validity conditions of flat_reassemble() (each failure is CORRUPT naming
+ * the byte offset in the stream and the value):
+ *  R1. The stream holds a whole 4096-byte header: signature
+ *      "makedumpfile" padded with NULs to 16 bytes, type 1, version 1.
+ *  R2. Each record header is whole; a stream that ends at a record
+ *      boundary has no end marker.
+ *  R3. 0 < size <= FLAT_RECORD_MAX_SIZE (1 GiB).  makedumpfile writes at
+ *      most its write cache at once; the bound keeps a hostile size from
+ *      meaning "read forever".  The payload is copied in 1 MiB chunks, so
+ *      memory use does not depend on it.
+ *  R4. 0 <= offset < 2^62, so offset + size cannot wrap and the output
+ *      file stays within what pwrite() accepts.
+ *  R5. The payload is whole.
+ *  R6. The end marker is exactly -1/-1, and nothing follows it.
+ * The loop is bounded: each record consumes at least 17 stream bytes.
+ *
+ * What a crash leaves half-done: a file sink killed before finish stays as
+ * NAME.incomplete (the writer has also set the incomplete bit in the dump
+ * header); a stream cut anywhere lacks its end marker (W4, R2, R5).
+ *
+ * File sinks: NAME.incomplete is created 0600 with O_EXCL (unless
+ * overwrite), fchmod()ed to 0600 in case it existed, written with pwrite()
+ * loops that retry EINTR and continue short writes; finish fsyncs, renames
+ * it to NAME (RENAME_NOREPLACE unless overwrite) and fsyncs the directory.
+ *
+ * SIGPIPE: writing to a closed pipe raises it; main() ignores the signal so
+ * that the write fails with EPIPE and is reported like any other error.
+ */
+#include "dump_sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+	FLAT_HEADER_SIZE = 4096,
+	FLAT_SIGNATURE_SIZE = 16,
+	FLAT_TYPE_FLAT_HEADER = 1,
+	FLAT_VERSION = 1,
+	FLAT_RECORD_HEADER_SIZE = 16,
+	// W2: a pending record is flushed once it holds this much.
+	FLAT_RECORD_MIN_SIZE = 1 << 20,
+	// W2: room for one more write below the minimum size on top.
+	FLAT_BUFFER_SIZE = 2 << 20,
+	// W5: the largest record we write.
+	FLAT_RECORD_MAX_EMIT = 64 << 20,
+	// R3: the largest record flat_reassemble() accepts.
+	FLAT_RECORD_MAX_SIZE = 1 << 30,
+	// R3: payloads are copied in chunks of this size.
+	FLAT_CHUNK_SIZE = 1 << 20,
+};
+
+static const char flat_signature[] = "makedumpfile";
+// R4: offsets from 2^62 up are rejected.
+static const uint64_t flat_offset_limit = UINT64_C(1) << 62;
+
+struct dump_sink {
+	bool is_stream;
+	int fd;
+	// File sinks: NAME.incomplete; streams: the caller's name.
+	char *name;
+	// File sinks: the final NAME.
+	char *final_path;
+	bool overwrite;
+	bool finished;
+	// Set after a failed write of a stream: its framing is lost.
+	int broken_errnum;
+	// Streams: the pending record (W2, W3).
+	uint8_t *buf;
+	size_t buf_len;
+	uint64_t buf_offset;
+};
+
+static struct crash_error *sink_alloc(bool is_stream, int fd, const char *name,
+				      struct dump_sink **ret)
+{
+	struct dump_sink *s = calloc(1, sizeof(*s));
+	if (!s)
+		return &crash_enomem;
+	s->is_stream = is_stream;
+	s->fd = fd;
+	s->name = strdup(name);
+	if (!s->name) {
+		free(s);
+		return &crash_enomem;
+	}
+	*ret = s;
+	return NULL;
+}
+
+/* write() all of @buf, retrying EINTR and continuing short writes. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* pwrite() all of @buf at @offset, as write_all(). */
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		if (offset > (uint64_t)INT64_MAX - len)
+			return EFBIG;
+		ssize_t n = pwrite(fd, p, len, (off_t)offset);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return EIO;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * read() up to @len bytes, retrying EINTR and short reads; *@got_ret is
+ * what arrived before EOF.  Returns 0 or an errno value.
+ */
+static int read_full(int fd, void *buf, size_t len, size_t *got_ret)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*got_ret = got;
+			return errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	*got_ret = got;
+	return 0;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
+					  struct dump_sink **ret)
+{
+	size_t path_len = strlen(path);
+	char *tmp = malloc(path_len + sizeof(".incomplete"));
+	if (!tmp)
+		return &crash_enomem;
+	memcpy(tmp, path, path_len);
+	memcpy(tmp + path_len, ".incomplete", sizeof(".incomplete"));
+
+	struct stat st;
+	if (!overwrite && lstat(path, &st) == 0) {
+		struct crash_error *err =
+			crash_error_os(EEXIST, "%s: refusing to replace it", path);
+		free(tmp);
+		return err;
+	}
+
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	flags |= overwrite ? O_TRUNC : O_EXCL;
+	int fd = open(tmp, flags, 0600);
+	if (fd < 0) {
+		struct crash_error *err =
+			crash_error_os(errno, "%s: cannot create it", tmp);
+		free(tmp);
+		return err;
+	}
+	// An existing file keeps its mode under O_TRUNC; a dump holds secrets.
+	if (fchmod(fd, 0600) < 0) {
+		struct crash_error *err =
+			crash_error_os(errno, "%s: chmod 0600", tmp);
+		close(fd);
+		free(tmp);
+		return err;
+	}
+
+	struct dump_sink *s;
+	struct crash_error *err = sink_alloc(false, fd, tmp, &s);
+	free(tmp);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	s->overwrite = overwrite;
+	s->final_path = strdup(path);
+	if (!s->final_path) {
+		dump_sink_destroy(s);
+		return &crash_enomem;
+	}
+	*ret = s;
+	return NULL;
+}
+
+struct crash_error *dump_sink_flat_create(int fd, const char *name,
+					  struct dump_sink **ret)
+{
+	struct dump_sink *s;
+	struct crash_error *err = sink_alloc(true, fd, name, &s);
+	if (err)
+		return err;
+	s->buf = malloc(FLAT_BUFFER_SIZE);
+	uint8_t *header = calloc(1, FLAT_HEADER_SIZE);
+	if (!s->buf || !header) {
+		free(header);
+		dump_sink_destroy(s);
+		return &crash_enomem;
+	}
+	memcpy(header, flat_signature, sizeof(flat_signature) - 1);
+	put_be64(header + FLAT_SIGNATURE_SIZE, FLAT_TYPE_FLAT_HEADER);
+	put_be64(header + FLAT_SIGNATURE_SIZE + 8, FLAT_VERSION);
+	int errnum = write_all(fd, header, FLAT_HEADER_SIZE);
+	free(header);
+	if (errnum) {
+		err = crash_error_os(errnum, "%s: writing the flattened header",
+				     name);
+		dump_sink_destroy(s);
+		return err;
+	}
+	*ret = s;
+	return NULL;
+}
+
+/* One record: header and payload.  W1: callers never pass @len 0. */
+static struct crash_error *flat_emit(struct dump_sink *s, uint64_t offset,
+				     const void *buf, size_t len)
+{
+	uint8_t header[FLAT_RECORD_HEADER_SIZE];
+	put_be64(header, offset);
+	put_be64(header + 8, len);
+	int errnum = write_all(s->fd, header, sizeof(header));
+	if (!errnum)
+		errnum = write_all(s->fd, buf, len);
+	if (errnum) {
+		s->broken_errnum = errnum;
+		return crash_error_os(errnum,
+				      "%s: writing a record of %zu bytes for offset 0x%" PRIx64,
+				      s->name, len, offset);
+	}
+	return NULL;
+}
+
+static struct crash_error *flat_flush(struct dump_sink *s)
+{
+	if (s->buf_len == 0)
+		return NULL;
+	size_t len = s->buf_len;
+	s->buf_len = 0;
+	return flat_emit(s, s->buf_offset, s->buf, len);
+}
+
+static struct crash_error *flat_write(struct dump_sink *s, uint64_t offset,
+				      const void *buf, size_t len)
+{
+	struct crash_error *err;
+	// W2, W3: continue the pending record when contiguous and room is left.
+	bool contiguous = s->buf_len > 0 &&
+			  offset == s->buf_offset + s->buf_len;
+	if (!contiguous || len > FLAT_BUFFER_SIZE - s->buf_len) {
+		if ((err = flat_flush(s)))
+			return err;
+	}
+	if (s->buf_len == 0 && len >= FLAT_RECORD_MIN_SIZE) {
+		// W5: a huge write (a bitmap of a big machine) in pieces.
+		const uint8_t *p = buf;
+		while (len > 0) {
+			size_t n = len < FLAT_RECORD_MAX_EMIT ? len :
+					FLAT_RECORD_MAX_EMIT;
+			if ((err = flat_emit(s, offset, p, n)))
+				return err;
+			p += n;
+			offset += n;
+			len -= n;
+		}
+		return NULL;
+	}
+	if (s->buf_len == 0)
+		s->buf_offset = offset;
+	memcpy(s->buf + s->buf_len, buf, len);
+	s->buf_len += len;
+	if (s->buf_len >= FLAT_RECORD_MIN_SIZE)
+		return flat_flush(s);
+	return NULL;
+}
+
+struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
+				    const void *buf, size_t len)
+{
+	// W1: nothing to place, no record.
+	if (len == 0)
+		return NULL;
+	if (offset >= flat_offset_limit ||
+	    len > flat_offset_limit - offset)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "%s: a write of %zu bytes at offset 0x%" PRIx64 " passes 2^62",
+					  s->name, len, offset);
+	if (s->finished)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "%s: write after finish", s->name);
+	if (s->is_stream) {
+		if (s->broken_errnum)
+			return crash_error_os(s->broken_errnum,
+					      "%s: an earlier write failed",
+					      s->name);
+		return flat_write(s, offset, buf, len);
+	}
+	int errnum = pwrite_all(s->fd, buf, len, offset);
+	if (errnum)
+		return crash_error_os(errnum,
+				      "%s: writing %zu bytes at offset 0x%" PRIx64,
+				      s->name, len, offset);
+	return NULL;
+}
+
+bool dump_sink_is_stream(const struct dump_sink *s)
+{
+	return s->is_stream;
+}
+
+struct crash_error *dump_sink_sync(struct dump_sink *s)
+{
+	if (s->is_stream) {
+		if (s->broken_errnum)
+			return crash_error_os(s->broken_errnum,
+					      "%s: an earlier write failed",
+					      s->name);
+		return flat_flush(s);
+	}
+	if (fdatasync(s->fd) < 0)
+		return crash_error_os(errno, "%s: fdatasync", s->name);
+	return NULL;
+}
+
+/* fsync the directory holding @path so that the rename is durable. */
+static struct crash_error *sync_parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : strdup(".");
+	if (!dir)
+		return &crash_enomem;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct crash_error *err = NULL;
+	if (fd < 0) {
+		err = crash_error_os(errno, "%s: cannot open the directory", dir);
+	} else {
+		// Some file systems cannot fsync a directory; the data is safe.
+		if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+			err = crash_error_os(errno, "%s: fsync", dir);
+		close(fd);
+	}
+	free(dir);
+	return err;
+}
+
+struct crash_error *dump_sink_finish(struct dump_sink *s)
+{
+	struct crash_error *err;
+	if (s->finished)
+		return NULL;
+	if (s->is_stream) {
+		if (s->broken_errnum)
+			return crash_error_os(s->broken_errnum,
+					      "%s: an earlier write failed",
+					      s->name);
+		if ((err = flat_flush(s)))
+			return err;
+		// W4: the end marker, only now.
+		uint8_t marker[FLAT_RECORD_HEADER_SIZE];
+		memset(marker, 0xff, sizeof(marker));
+		int errnum = write_all(s->fd, marker, sizeof(marker));
+		if (errnum) {
+			s->broken_errnum = errnum;
+			return crash_error_os(errnum,
+					      "%s: writing the end marker",
+					      s->name);
+		}
+		s->finished = true;
+		return NULL;
+	}
+	if (fsync(s->fd) < 0)
+		return crash_error_os(errno, "%s: fsync", s->name);
+	if (renameat2(AT_FDCWD, s->name, AT_FDCWD, s->final_path,
+		      s->overwrite ? 0 : RENAME_NOREPLACE) < 0) {
+		int errnum = errno;
+		// Some file systems (NFS, old kernels) lack RENAME_NOREPLACE.
+		if (!s->overwrite && (errnum == EINVAL || errnum == ENOSYS)) {
+			if (link(s->name, s->final_path) < 0)
+				return crash_error_os(errno,
+						      "%s: cannot link it to %s",
+						      s->name, s->final_path);
+			if (unlink(s->name) < 0)
+				return crash_error_os(errno, "%s: unlink",
+						      s->name);
+		} else {
+			return crash_error_os(errnum,
+					      "%s: cannot rename it to %s",
+					      s->name, s->final_path);
+		}
+	}
+	s->finished = true;
+	return sync_parent_dir(s->final_path);
+}
+
+const char *dump_sink_name(const struct dump_sink *s)
+{
+	return s->name;
+}
+
+void dump_sink_destroy(struct dump_sink *s)
+{
+	if (!s)
+		return;
+	if (!s->is_stream && s->fd >= 0)
+		close(s->fd);
+	free(s->buf);
+	free(s->name);
+	free(s->final_path);
+	free(s);
+}
+
+/*
+ * Read one record's payload in chunks and place it (R3, R5).  @pos is the
+ * stream offset of the payload; @record_pos that of the record header.
+ */
+static struct crash_error *flat_copy_payload(int in_fd, const char *in_name,
+					     struct dump_sink *out,
+					     uint8_t *chunk, uint64_t record_pos,
+					     uint64_t offset, uint64_t size,
+					     uint64_t *pos)
+{
+	uint64_t done = 0;
+	while (done < size) {
+		size_t want = size - done < FLAT_CHUNK_SIZE ?
+				      (size_t)(size - done) : FLAT_CHUNK_SIZE;
+		size_t got;
+		int errnum = read_full(in_fd, chunk, want, &got);
+		if (errnum)
+			return crash_error_os(errnum,
+					      "%s: reading at byte offset %" PRIu64,
+					      in_name, *pos + got);
+		if (got > 0) {
+			struct crash_error *err =
+				dump_sink_write(out, offset + done, chunk, got);
+			if (err)
+				return err;
+		}
+		*pos += got;
+		done += got;
+		// R5: the payload is whole.
+		if (got < want)
+			return crash_error_create(CRASH_ERR_CORRUPT,
+						  "%s: record at byte offset %" PRIu64 ": truncated payload: the stream ends at byte offset %" PRIu64 ", %" PRIu64 " of %" PRIu64 " bytes missing",
+						  in_name, record_pos, *pos,
+						  size - done, size);
+	}
+	return NULL;
+}
+
+struct crash_error *flat_reassemble(int in_fd, const char *in_name,
+				    struct dump_sink *out)
+{
+	struct crash_error *err = NULL;
+	uint8_t *chunk = malloc(FLAT_CHUNK_SIZE > FLAT_HEADER_SIZE ?
+					FLAT_CHUNK_SIZE : FLAT_HEADER_SIZE);
+	if (!chunk)
+		return &crash_enomem;
+
+	// R1: the header.
+	size_t got;
+	int errnum = read_full(in_fd, chunk, FLAT_HEADER_SIZE, &got);
+	if (errnum) {
+		err = crash_error_os(errnum, "%s: reading at byte offset %zu",
+				     in_name, got);
+		goto out;
+	}
+	if (got < FLAT_HEADER_SIZE) {
+		err = crash_error_create(CRASH_ERR_CORRUPT,
+					 "%s: truncated flattened header: %zu of %d bytes",
+					 in_name, got, FLAT_HEADER_SIZE);
+		goto out;
+	}
+	uint8_t want_signature[FLAT_SIGNATURE_SIZE] = { 0 };
+	memcpy(want_signature, flat_signature, sizeof(flat_signature) - 1);
+	if (memcmp(chunk, want_signature, FLAT_SIGNATURE_SIZE) != 0) {
+		err = crash_error_create(CRASH_ERR_CORRUPT,
+					 "%s: not a flattened dump: the 16-byte signature at byte offset 0 is not \"makedumpfile\"",
+					 in_name);
+		goto out;
+	}
+	int64_t type = (int64_t)get_be64(chunk + FLAT_SIGNATURE_SIZE);
+	int64_t version = (int64_t)get_be64(chunk + FLAT_SIGNATURE_SIZE + 8);
+	if (type != FLAT_TYPE_FLAT_HEADER) {
+		err = crash_error_create(CRASH_ERR_CORRUPT,
+					 "%s: flattened header type %" PRId64 " at byte offset 16, expected 1",
+					 in_name, type);
+		goto out;
+	}
+	if (version != FLAT_VERSION) {
+		err = crash_error_create(CRASH_ERR_CORRUPT,
+					 "%s: flattened header version %" PRId64 " at byte offset 24, expected 1",
+					 in_name, version);
+		goto out;
+	}
+
+	uint64_t pos = FLAT_HEADER_SIZE, records = 0;
+	// Bounded: each pass consumes at least 17 bytes of a finite stream.
+	for (;;) {
+		uint8_t rh[FLAT_RECORD_HEADER_SIZE];
+		uint64_t record_pos = pos;
+		errnum = read_full(in_fd, rh, sizeof(rh), &got);
+		if (errnum) {
+			err = crash_error_os(errnum,
+					     "%s: reading at byte offset %" PRIu64,
+					     in_name, pos + got);
+			goto out;
+		}
+		pos += got;
+		// R2: whole record headers, and an end marker.
+		if (got == 0) {
+			err = crash_error_create(CRASH_ERR_CORRUPT,
+						 "%s: no end marker: the stream ends at byte offset %" PRIu64 " after %" PRIu64 " records",
+						 in_name, pos, records);
+			goto out;
+		}
+		if (got < sizeof(rh)) {
+			err = crash_error_create(CRASH_ERR_CORRUPT,
+						 "%s: truncated record header at byte offset %" PRIu64 ": %zu of 16 bytes",
+						 in_name, record_pos, got);
+			goto out;
+		}
+		int64_t offset = (int64_t)get_be64(rh);
+		int64_t size = (int64_t)get_be64(rh + 8);
+		if (offset == -1 && size == -1)
+			break;
+		// R3
+		if (size <= 0 || size > FLAT_RECORD_MAX_SIZE) {
+			err = crash_error_create(CRASH_ERR_CORRUPT,
+						 "%s: record at byte offset %" PRIu64 ": size %" PRId64 ", expected 1 to %d",
+						 in_name, record_pos, size,
+						 FLAT_RECORD_MAX_SIZE);
+			goto out;
+		}
+		// R4
+		if (offset < 0 || (uint64_t)offset >= flat_offset_limit) {
+			err = crash_error_create(CRASH_ERR_CORRUPT,
+						 "%s: record at byte offset %" PRIu64 ": offset %" PRId64 ", expected 0 to 2^62-1",
+						 in_name, record_pos, offset);
+			goto out;
+		}
+		err = flat_copy_payload(in_fd, in_name, out, chunk, record_pos,
+					(uint64_t)offset, (uint64_t)size, &pos);
+		if (err)
+			goto out;
+		records++;
+	}
+
+	// R6: nothing after the end marker.
+	errnum = read_full(in_fd, chunk, 1, &got);
+	if (errnum) {
+		err = crash_error_os(errnum, "%s: reading at byte offset %" PRIu64,
+				     in_name, pos);
+		goto out;
+	}
+	if (got > 0)
+		err = crash_error_create(CRASH_ERR_CORRUPT,
+					 "%s: data after the end marker at byte offset %" PRIu64,
+					 in_name, pos);
+out:
+	free(chunk);
+	return err;
+}
