@@ -1,0 +1,173 @@
+/*
+ * filter_count.c - run the page filter over a whole real core and print
+ * per-category counts, for tests/e2e/filter-check.sh to compare with
+ * makedumpfile's "Excluded pages" report.
+ *
+ * Usage: filter_count VMCORE [DUMP_LEVEL]
+ * Output, one "key value" per line: ram, cache, cache_private, user, free,
+ * hwpoison, offline, unaccepted, kept_image, image_start, image_end,
+ * unreadable, bad, and the same five categories with image protection off
+ * (noimg_*), which is what makedumpfile counts.  Exit 0, or 1 with one
+ * line on stderr (fallback or error).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../capture/crashcopy/page_filter.h"
+#include "../../capture/crashcopy/page_filter_internal.h"
+#include "../../lib/vmcore.h"
+#include "../../lib/vmcoreinfo.h"
+#include "../../lib/xlat.h"
+
+enum { WINDOW_PFNS = 1 << 15 };
+
+static void warn_stderr(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "filter_count: warning: %s\n", message);
+}
+
+static struct crash_error *read_phys(void *arg, uint64_t paddr, void *buf,
+				     size_t size)
+{
+	return vmcore_read_phys(arg, paddr, buf, size);
+}
+
+/* Set @keep bits for pfns of [start, start+count) inside a PT_LOAD. */
+static void ram_bitmap(struct vmcore *vm, uint64_t page_size, uint64_t start,
+		       uint64_t count, uint8_t *keep, uint64_t *ram)
+{
+	size_t n;
+	const struct vmcore_segment *s = vmcore_segments(vm, &n);
+	memset(keep, 0, (count + 7) / 8);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = s[i].paddr / page_size;
+		uint64_t b = (s[i].paddr + s[i].mem_size + page_size - 1) / page_size;
+		if (a < start)
+			a = start;
+		if (b > start + count)
+			b = start + count;
+		for (uint64_t p = a; p < b; p++) {
+			uint64_t j = p - start;
+			if (!(keep[j / 8] >> (j % 8) & 1)) {
+				keep[j / 8] |= (uint8_t)(1u << (j % 8));
+				(*ram)++;
+			}
+		}
+	}
+}
+
+static int run(struct vmcore *vm, const struct vmcoreinfo *vi,
+	       const struct xlat *x, unsigned level, bool protect,
+	       uint64_t page_size, uint64_t max_pfn, struct page_filter_counts *c,
+	       uint64_t *ram, uint64_t *img_start, uint64_t *img_end,
+	       uint64_t *unreadable, uint64_t *bad)
+{
+	struct page_filter *f;
+	struct crash_error *err = page_filter_create(vm, vi, x, level, &f);
+	if (err) {
+		fprintf(stderr, "filter_count: %s\n", err->message);
+		crash_error_destroy(err);
+		return 1;
+	}
+	if (page_filter_fallback(f)) {
+		fprintf(stderr, "filter_count: fallback: %s\n",
+			page_filter_fallback(f));
+		page_filter_destroy(f);
+		return 1;
+	}
+	page_filter_set_protect_image(f, protect);
+	static uint8_t keep[WINDOW_PFNS / 8];
+	*ram = 0;
+	for (uint64_t start = 0; start < max_pfn; start += WINDOW_PFNS) {
+		ram_bitmap(vm, page_size, start, WINDOW_PFNS, keep, ram);
+		err = page_filter_window(f, start, WINDOW_PFNS, keep);
+		if (err) {
+			fprintf(stderr, "filter_count: %s\n", err->message);
+			crash_error_destroy(err);
+			page_filter_destroy(f);
+			return 1;
+		}
+	}
+	page_filter_counts(f, c);
+	page_filter_image_range(f, img_start, img_end);
+	page_filter_warnings(f, unreadable, bad);
+	page_filter_destroy(f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: filter_count VMCORE [DUMP_LEVEL]\n");
+		return 2;
+	}
+	unsigned level = argc == 3 ? (unsigned)strtoul(argv[2], NULL, 10) : 31;
+	struct vmcore *vm = NULL;
+	struct vmcoreinfo *vi = NULL;
+	struct xlat *x = NULL;
+	int rc = 1;
+	struct crash_error *err = vmcore_open(argv[1], warn_stderr, NULL, &vm);
+	const char *text;
+	size_t size;
+	if (!err)
+		err = vmcore_vmcoreinfo(vm, &text, &size);
+	if (!err)
+		err = vmcoreinfo_parse(text, size, &vi);
+	size_t n = 0;
+	const struct vmcore_segment *s = vm ? vmcore_segments(vm, &n) : NULL;
+	struct xlat_range *ranges = calloc(n ? n : 1, sizeof(*ranges));
+	if (!err && !ranges)
+		err = &crash_enomem;
+	uint64_t max_paddr = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		ranges[i] = (struct xlat_range){ s[i].paddr, s[i].vaddr,
+						 s[i].mem_size };
+		if (s[i].paddr + s[i].mem_size > max_paddr)
+			max_paddr = s[i].paddr + s[i].mem_size;
+	}
+	if (!err) {
+		struct xlat_reader reader = {
+			.arg = vm, .read_phys = read_phys, .warn = warn_stderr,
+			.format = vmcore_format(vm), .machine = vmcore_machine(vm),
+			.vmcoreinfo = vi, .ranges = ranges, .range_count = n,
+		};
+		err = xlat_create(&reader, &x);
+	}
+	uint64_t page_size = 0;
+	if (!err)
+		err = vmcoreinfo_decimal(vi, "PAGESIZE", &page_size);
+	if (err) {
+		fprintf(stderr, "filter_count: %s: %s\n", argv[1], err->message);
+		crash_error_destroy(err);
+		goto out;
+	}
+	uint64_t max_pfn = (max_paddr + page_size - 1) / page_size;
+	struct page_filter_counts c, c0;
+	uint64_t ram, is, ie, unreadable, bad, u0, b0;
+	if (run(vm, vi, x, level, true, page_size, max_pfn, &c, &ram, &is, &ie,
+		&unreadable, &bad) ||
+	    run(vm, vi, x, level, false, page_size, max_pfn, &c0, &ram, &is,
+		&ie, &u0, &b0))
+		goto out;
+	printf("ram %" PRIu64 "\ncache %" PRIu64 "\ncache_private %" PRIu64
+	       "\nuser %" PRIu64 "\nfree %" PRIu64 "\nhwpoison %" PRIu64
+	       "\noffline %" PRIu64 "\nunaccepted %" PRIu64
+	       "\nkept_image %" PRIu64 "\nimage_start %" PRIu64
+	       "\nimage_end %" PRIu64 "\nunreadable %" PRIu64 "\nbad %" PRIu64
+	       "\n",
+	       ram, c.cache, c.cache_private, c.user, c.free, c.hwpoison,
+	       c.offline, c.unaccepted, c.kept_image, is, ie, unreadable, bad);
+	printf("noimg_cache %" PRIu64 "\nnoimg_cache_private %" PRIu64
+	       "\nnoimg_user %" PRIu64 "\nnoimg_free %" PRIu64 "\n",
+	       c0.cache, c0.cache_private, c0.user, c0.free);
+	rc = 0;
+out:
+	xlat_destroy(x);
+	free(ranges);
+	vmcoreinfo_destroy(vi);
+	vmcore_close(vm);
+	return rc;
+}
