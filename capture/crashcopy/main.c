@@ -1,0 +1,1289 @@
+/*
+ * crashcopy - filter, compress and write a vmcore as a dump that crash,
+ * makedumpfile, libkdumpfile and drgn open (doc/crashcopy.8).
+ *
+ * The flow, in one pass over the input:
+ *  1. open the ELF core; VMCOREINFO gives PAGESIZE, CRASHTIME,
+ *     NUMBER(phys_base), OSRELEASE; the translation layer validates a
+ *     mapping and reads init_uts_ns for the header's utsname;
+ *  2. max_mapnr = the pfn just past the highest PT_LOAD; the RAM bitmap has
+ *     a bit per pfn any PT_LOAD touches;
+ *  3. the dump bitmap starts as the RAM bitmap; page_filter_window() drops
+ *     what the level allows, a window of pfns at a time (memory bounded);
+ *  4. the writer gets the headers and bitmaps, then every dumpable page in
+ *     pfn order: read in large contiguous runs, all-zero pages (level bit 1)
+ *     pointed at the shared zero block, the rest through the codec;
+ *  5. a page that cannot be read is "lost" (its pfn is reported) and the
+ *     copy goes on; the dump is then marked incomplete.
+ *
+ * main() is the only place that prints errors and knows exit codes
+ * (doc/crashcopy.8 "EXIT STATUS"):
+ *   0 ok, 1 usage, 2 input unreadable, 5 output failed, 6 dump incomplete.
+ * Exit 6 always means the header's incomplete flag is set: pages that could
+ * not be read (the file is complete otherwise and is renamed to NAME), or a
+ * stop by SIGINT/SIGTERM (a file stays NAME.incomplete; a stream still gets
+ * its end marker).  Exit 5 leaves NAME.incomplete, flagged, as far as the
+ * output took it.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../crashdmesg/output.h"
+#include "../../crashdmesg/printk.h"
+#include "../../lib/error.h"
+#include "../../lib/vmcore.h"
+#include "../../lib/vmcoreinfo.h"
+#include "../../lib/xlat.h"
+#include "codec.h"
+#include "dump_sink.h"
+#include "elf_writer.h"
+#include "kdump_writer.h"
+#include "page_filter.h"
+#include "progress.h"
+
+#ifndef CRASHKIT_VERSION
+#define CRASHKIT_VERSION "0.1"
+#endif
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_UNREADABLE = 2,
+	EXIT_OUTPUT = 5,
+	EXIT_INCOMPLETE = 6,
+};
+
+static const char program[] = "crashcopy";
+
+/* Page sizes of the supported architectures: 4 KiB to 256 KiB (hexagon). */
+enum { PAGE_SIZE_MIN = 4096, PAGE_SIZE_MAX = 256 << 10 };
+/* pfns classified per page_filter_window() call: 128 KiB of keep bits. */
+enum { FILTER_WINDOW_PFNS = 1 << 20 };
+/* Default bytes read from the vmcore at once. */
+enum { READ_CHUNK_DEFAULT = 4 << 20 };
+/* Lost pfns named in the report; the rest are counted. */
+enum { LOST_PFNS_SHOWN = 8 };
+
+/* Set by SIGINT/SIGTERM; the copy loop stops at the next page. */
+static volatile sig_atomic_t stop_signal;
+
+enum output_format { FORMAT_KDUMP, FORMAT_ELF };
+
+struct options {
+	const char *vmcore_path;
+	const char *output_path;	/* NULL or "-": stdout, flattened */
+	unsigned int dump_level;
+	enum codec_kind codec;
+	enum output_format format;
+	bool flat;
+	bool reassemble;
+	bool dump_dmesg;
+	bool overwrite;
+	bool progress;
+	bool json;
+	uint64_t max_memory;		/* 0: no limit */
+	unsigned int threads;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: %s [OPTIONS] VMCORE OUTPUT\n"
+"       %s -F [OPTIONS] VMCORE > STREAM    (or OUTPUT '-')\n"
+"       %s -R OUTPUT < STREAM\n"
+"       %s --dump-dmesg VMCORE OUTPUT\n"
+"Filter, compress and write the ELF core VMCORE as a kdump-compressed dump\n"
+"(or a filtered ELF core) that crash, makedumpfile and libkdumpfile open.\n"
+"\n"
+"  -d LEVEL            exclude pages (0-31, makedumpfile's bits): 1 zero,\n"
+"                      2 cache without private, 4 all cache, 8 user, 16 free\n"
+"  -c | -l | -z        compress pages with zlib | lzo | zstd (default: none)\n"
+"  -E                  write a filtered ELF core instead (no compression)\n"
+"  -F                  write the flattened stream to stdout\n"
+"  -R                  reassemble a flattened stream from stdin into OUTPUT\n"
+"  -f                  overwrite OUTPUT if it exists\n"
+"  --dump-dmesg        write the kernel log (vmcore-dmesg layout) to OUTPUT\n"
+"  --num-threads N     accepted; pages are compressed by one thread for now\n"
+"  --message-level N   accepted and ignored (makedumpfile compatibility)\n"
+"  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
+"  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
+"  --json              a one-object summary on stdout (stderr when the\n"
+"                      dump goes to stdout)\n"
+"  -h, --help          this help\n"
+"  -v, --version       print the version\n"
+"\n"
+"Output goes to OUTPUT.incomplete (mode 0600), fsynced and renamed.\n"
+"Exit status: 0 ok, 1 usage, 2 input unreadable, 5 output failed,\n"
+"6 dump incomplete (pages lost or interrupted; the header says so).\n",
+		program, program, program, program);
+}
+
+static void print_error(const char *what, const struct crash_error *err)
+{
+	if (what)
+		fprintf(stderr, "%s: %s: %s\n", program, what, err->message);
+	else
+		fprintf(stderr, "%s: %s\n", program, err->message);
+}
+
+static bool parse_size(const char *text, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || end == text || text[0] == '-')
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case '\0': break;
+	default: return false;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		return false;
+	*ret = (uint64_t)v << shift;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum {
+		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
+		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON,
+	};
+	static const struct option longopts[] = {
+		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
+		{"message-level", required_argument, NULL, OPT_MESSAGE_LEVEL},
+		{"dump-dmesg", no_argument, NULL, OPT_DUMP_DMESG},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, codecs = 0;
+	uint64_t v;
+
+	o->threads = 1;
+	while ((c = getopt_long(argc, argv, "d:clzEFRfhv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!parse_size(optarg, &v) || v > 31) {
+				fprintf(stderr, "%s: -d: '%s' is not a dump level from 0 to 31\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->dump_level = (unsigned)v;
+			break;
+		case 'c': o->codec = CODEC_ZLIB; codecs++; break;
+		case 'l': o->codec = CODEC_LZO; codecs++; break;
+		case 'z': o->codec = CODEC_ZSTD; codecs++; break;
+		case 'E': o->format = FORMAT_ELF; break;
+		case 'F': o->flat = true; break;
+		case 'R': o->reassemble = true; break;
+		case 'f': o->overwrite = true; break;
+		case OPT_NUM_THREADS:
+			if (!parse_size(optarg, &v) || v > 1024) {
+				fprintf(stderr, "%s: --num-threads: '%s' is not a number from 0 to 1024\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->threads = (unsigned)v;
+			break;
+		case OPT_MESSAGE_LEVEL:
+			if (!parse_size(optarg, &v) || v > 31) {
+				fprintf(stderr, "%s: --message-level: '%s' is not a number from 0 to 31\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_DUMP_DMESG: o->dump_dmesg = true; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case OPT_MAX_MEMORY:
+			if (!parse_size(optarg, &v) || v < (1 << 20)) {
+				fprintf(stderr, "%s: --max-memory: '%s' is not a size of at least 1M\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->max_memory = v;
+			break;
+		case OPT_JSON: o->json = true; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (codecs > 1) {
+		fprintf(stderr, "%s: -c, -l and -z exclude each other\n", program);
+		return EXIT_USAGE;
+	}
+	if (codecs && o->format == FORMAT_ELF) {
+		fprintf(stderr, "%s: -E writes no compressed pages: drop -c/-l/-z\n", program);
+		return EXIT_USAGE;
+	}
+	if (o->reassemble) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "%s: -R takes exactly one OUTPUT (the stream is read from stdin)\n",
+				program);
+			return EXIT_USAGE;
+		}
+		o->output_path = argv[optind];
+		return EXIT_OK;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: no VMCORE given\n", program);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o->vmcore_path = argv[optind++];
+	if (optind < argc)
+		o->output_path = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", program, argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->output_path && strcmp(o->output_path, "-") == 0) {
+		o->output_path = NULL;
+		o->flat = true;
+	}
+	if (o->dump_dmesg) {
+		if (!o->output_path && !o->flat) {
+			fprintf(stderr, "%s: --dump-dmesg needs an OUTPUT\n", program);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	if (o->flat && o->output_path) {
+		fprintf(stderr, "%s: -F writes to stdout: drop OUTPUT '%s' or use '>'\n",
+			program, o->output_path);
+		return EXIT_USAGE;
+	}
+	if (!o->flat && !o->output_path) {
+		fprintf(stderr, "%s: no OUTPUT given (use -F or '-' for stdout)\n", program);
+		return EXIT_USAGE;
+	}
+	if (o->flat && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "%s: -F: stdout is a terminal\n", program);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* lib/ warnings: one line each on stderr, after the program name. */
+static void warn_stderr(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s: warning: %s\n", program, message);
+}
+
+static struct crash_error *read_phys_vmcore(void *arg, uint64_t paddr,
+					    void *buf, size_t size)
+{
+	return vmcore_read_phys(arg, paddr, buf, size);
+}
+
+static struct crash_error *read_kv_xlat(void *arg, uint64_t vaddr, void *buf,
+					size_t size)
+{
+	return xlat_read_kv(arg, vaddr, buf, size);
+}
+
+/* Everything known about the input, from the vmcore and VMCOREINFO. */
+struct input {
+	struct vmcore *vm;
+	struct vmcoreinfo *vi;
+	struct xlat *x;			/* NULL: no validated mapping */
+	struct xlat_range *ranges;
+	const struct vmcore_segment *segs;
+	size_t seg_count;
+	uint32_t page_size;
+	uint64_t max_mapnr;
+	uint8_t *notes;			/* the PT_NOTE bytes, rebuilt */
+	size_t notes_size;
+	uint64_t vmcoreinfo_offset, vmcoreinfo_size;
+};
+
+static void input_deinit(struct input *in)
+{
+	free(in->notes);
+	xlat_destroy(in->x);
+	free(in->ranges);
+	vmcoreinfo_destroy(in->vi);
+	vmcore_close(in->vm);
+}
+
+/*
+ * The PT_NOTE bytes for the output, rebuilt from the parsed notes in the
+ * kernel's layout (Elf32_Nhdr/Elf64_Nhdr are both three 4-byte words; name
+ * and descriptor padded to 4 bytes, as /proc/vmcore's notes are).  Also
+ * finds the VMCOREINFO descriptor's offset inside them.
+ */
+static struct crash_error *build_notes(struct input *in)
+{
+	size_t count, size = 0;
+	const struct vmcore_note *notes = vmcore_notes(in->vm, &count);
+	const struct rd_format *f = vmcore_format(in->vm);
+	for (size_t i = 0; i < count; i++) {
+		size_t namesz = strlen(notes[i].name) + 1;
+		size += 12 + ((namesz + 3) & ~(size_t)3) +
+			(((size_t)notes[i].desc_size + 3) & ~(size_t)3);
+		// vmcore.h caps the notes at VMCORE_MAX_NOTES_SIZE in all.
+	}
+	uint8_t *buf = calloc(1, size ? size : 1);
+	if (!buf)
+		return &crash_enomem;
+	size_t pos = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t namesz = strlen(notes[i].name) + 1;
+		rd_put_uint(f, buf + pos, 4, namesz);
+		rd_put_uint(f, buf + pos + 4, 4, notes[i].desc_size);
+		rd_put_uint(f, buf + pos + 8, 4, notes[i].type);
+		pos += 12;
+		memcpy(buf + pos, notes[i].name, namesz);
+		pos += (namesz + 3) & ~(size_t)3;
+		if (!in->vmcoreinfo_size && strcmp(notes[i].name, "VMCOREINFO") == 0) {
+			in->vmcoreinfo_offset = pos;
+			in->vmcoreinfo_size = notes[i].desc_size;
+		}
+		memcpy(buf + pos, notes[i].desc, notes[i].desc_size);
+		pos += ((size_t)notes[i].desc_size + 3) & ~(size_t)3;
+	}
+	in->notes = buf;
+	in->notes_size = size;
+	return NULL;
+}
+
+/* Open and understand the input; errors are printed here (exit 2). */
+static int input_open(const struct options *o, struct input *in)
+{
+	struct crash_error *err = vmcore_open(o->vmcore_path, warn_stderr, NULL,
+					      &in->vm);
+	if (err)
+		goto fail;
+	const char *text;
+	size_t text_size;
+	err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+	if (err) {
+		if (err->code == CRASH_ERR_NOT_FOUND) {
+			fprintf(stderr, "%s: %s: no VMCOREINFO note: page size and kernel layout unknown\n",
+				program, o->vmcore_path);
+			return EXIT_UNREADABLE;
+		}
+		goto fail;
+	}
+	err = vmcoreinfo_parse(text, text_size, &in->vi);
+	if (err)
+		goto fail;
+	uint64_t page_size;
+	err = vmcoreinfo_decimal(in->vi, "PAGESIZE", &page_size);
+	if (err)
+		goto fail;
+	if (page_size < PAGE_SIZE_MIN || page_size > PAGE_SIZE_MAX ||
+	    (page_size & (page_size - 1))) {
+		fprintf(stderr, "%s: %s: VMCOREINFO PAGESIZE=%" PRIu64
+			" is not a power of two from 4096 to 262144\n",
+			program, o->vmcore_path, page_size);
+		return EXIT_UNREADABLE;
+	}
+	in->page_size = (uint32_t)page_size;
+
+	in->segs = vmcore_segments(in->vm, &in->seg_count);
+	if (!in->seg_count) {
+		fprintf(stderr, "%s: %s: no PT_LOAD segments: no memory to copy\n",
+			program, o->vmcore_path);
+		return EXIT_UNREADABLE;
+	}
+	for (size_t i = 0; i < in->seg_count; i++) {
+		uint64_t end;
+		if (__builtin_add_overflow(in->segs[i].paddr, in->segs[i].mem_size, &end) ||
+		    end > UINT64_MAX - page_size) {
+			fprintf(stderr, "%s: %s: PT_LOAD %zu at 0x%" PRIx64 " size 0x%" PRIx64
+				" wraps the physical address space\n", program,
+				o->vmcore_path, i, in->segs[i].paddr, in->segs[i].mem_size);
+			return EXIT_UNREADABLE;
+		}
+		end = (end + page_size - 1) / page_size;
+		if (end > in->max_mapnr)
+			in->max_mapnr = end;
+	}
+	// The bitmaps are 2 bits per pfn: 2^40 pfns (4 PiB of 4 KiB pages)
+	// is beyond any machine and keeps the bitmap sizes in size_t.
+	if (in->max_mapnr > (1ULL << 40)) {
+		fprintf(stderr, "%s: %s: highest PT_LOAD ends at pfn 0x%" PRIx64
+			", past 2^40 pages\n", program, o->vmcore_path, in->max_mapnr);
+		return EXIT_UNREADABLE;
+	}
+
+	in->ranges = calloc(in->seg_count, sizeof(*in->ranges));
+	if (!in->ranges) {
+		err = &crash_enomem;
+		goto fail;
+	}
+	for (size_t i = 0; i < in->seg_count; i++) {
+		in->ranges[i].paddr = in->segs[i].paddr;
+		in->ranges[i].vaddr = in->segs[i].vaddr;
+		in->ranges[i].size = in->segs[i].mem_size;
+	}
+	struct xlat_reader reader = {
+		.arg = in->vm,
+		.read_phys = read_phys_vmcore,
+		.warn = warn_stderr,
+		.format = vmcore_format(in->vm),
+		.machine = vmcore_machine(in->vm),
+		.vmcoreinfo = in->vi,
+		.ranges = in->ranges,
+		.range_count = in->seg_count,
+	};
+	err = xlat_create(&reader, &in->x);
+	if (err) {
+		// Not fatal for a copy: the utsname falls back to VMCOREINFO
+		// and filtering to zero pages only.
+		fprintf(stderr, "%s: warning: %s: %s\n", program, o->vmcore_path,
+			err->message);
+		crash_error_destroy(err);
+		in->x = NULL;
+	}
+	err = build_notes(in);
+	if (err)
+		goto fail;
+	return EXIT_OK;
+
+fail:
+	print_error(o->vmcore_path, err);
+	crash_error_destroy(err);
+	return EXIT_UNREADABLE;
+}
+
+/* The crashed machine's headers' ABI, from e_machine (never the ELF class). */
+static bool abi_of_machine(uint16_t machine, unsigned ptr_size,
+			   enum kdump_abi *ret)
+{
+	switch (machine) {
+	case EM_386:
+		*ret = KDUMP_ABI_ILP32_PACKED;
+		return true;
+	case EM_ARM:
+	case EM_MIPS:
+	case EM_PPC:
+		*ret = KDUMP_ABI_ILP32_PADDED;
+		return true;
+	case EM_X86_64:
+	case EM_AARCH64:
+	case EM_PPC64:
+	case EM_S390:
+	case EM_RISCV:
+		if (ptr_size != 8)
+			return false;
+		*ret = KDUMP_ABI_LP64;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* utsname.machine as the kernel reports it, for the fallback utsname. */
+static const char *uts_machine_of(uint16_t machine)
+{
+	switch (machine) {
+	case EM_X86_64: return "x86_64";
+	case EM_386: return "i686";
+	case EM_AARCH64: return "aarch64";
+	case EM_ARM: return "arm";
+	case EM_PPC64: return "ppc64le";
+	case EM_PPC: return "ppc";
+	case EM_S390: return "s390x";
+	case EM_RISCV: return "riscv64";
+	case EM_MIPS: return "mips";
+	default: return "unknown";
+	}
+}
+
+/*
+ * The header's utsname: init_uts_ns when the mapping validated, else
+ * "Linux", OSRELEASE and the machine name (crash checks utsname.machine).
+ */
+static void fill_utsname(const struct input *in, uint8_t *uts)
+{
+	const uint8_t *mem = in->x ? xlat_utsname(in->x) : NULL;
+	memset(uts, 0, XLAT_UTSNAME_SIZE);
+	if (mem) {
+		memcpy(uts, mem, XLAT_UTSNAME_SIZE);
+		return;
+	}
+	const char *release = vmcoreinfo_get(in->vi, "OSRELEASE");
+	const size_t field = XLAT_UTSNAME_FIELD_SIZE;
+	memcpy(uts, "Linux", 5);
+	if (release)
+		strncpy((char *)uts + 2 * field, release, field - 1);
+	strncpy((char *)uts + 4 * field, uts_machine_of(vmcore_machine(in->vm)),
+		field - 1);
+	fprintf(stderr, "%s: warning: init_uts_ns not read: header utsname from VMCOREINFO\n",
+		program);
+}
+
+static inline bool bit_test(const uint8_t *map, uint64_t bit)
+{
+	return map[bit >> 3] >> (bit & 7) & 1;
+}
+
+static inline void bit_set(uint8_t *map, uint64_t bit)
+{
+	map[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+}
+
+static inline void bit_clear(uint8_t *map, uint64_t bit)
+{
+	map[bit >> 3] &= (uint8_t)~(1u << (bit & 7));
+}
+
+/* Set the bits of [first, last] in @map. */
+static void bit_set_range(uint8_t *map, uint64_t first, uint64_t last)
+{
+	while (first <= last && (first & 7)) {
+		bit_set(map, first);
+		first++;
+	}
+	if (first <= last && last - first + 1 >= 8) {
+		uint64_t bytes = (last - first + 1) / 8;
+		memset(map + first / 8, 0xff, bytes);
+		first += bytes * 8;
+	}
+	for (; first <= last; first++)
+		bit_set(map, first);
+}
+
+static uint64_t bit_count(const uint8_t *map, uint64_t bits)
+{
+	uint64_t n = 0, i;
+	for (i = 0; i + 64 <= bits; i += 64) {
+		uint64_t w;
+		memcpy(&w, map + i / 8, 8);
+		n += (uint64_t)__builtin_popcountll(w);
+	}
+	for (; i < bits; i++)
+		n += bit_test(map, i);
+	return n;
+}
+
+static bool page_is_zero(const uint8_t *p, size_t size)
+{
+	return p[0] == 0 && memcmp(p, p + 1, size - 1) == 0;
+}
+
+/* How a copy went, for the last line and --json. */
+struct copy_stats {
+	uint64_t ram_pages, dumpable_pages, done_pages, zero_pages;
+	uint64_t lost_pages, lost_pfns[LOST_PFNS_SHOWN];
+	uint64_t output_size;	/* bytes of page data written */
+	struct page_filter_counts filtered;
+	const char *filter_fallback;
+	bool interrupted, complete;
+	double seconds;
+};
+
+static void note_lost(struct copy_stats *st, uint64_t pfn,
+		      const struct crash_error *err)
+{
+	if (st->lost_pages < LOST_PFNS_SHOWN)
+		st->lost_pfns[st->lost_pages] = pfn;
+	if (st->lost_pages == 0)
+		fprintf(stderr, "%s: warning: pfn 0x%" PRIx64 " lost: %s\n",
+			program, pfn, err->message);
+	st->lost_pages++;
+}
+
+/*
+ * Read one page that a bulk read could not: first whole, then (a
+ * fractional page at a PT_LOAD edge) the parts some PT_LOAD holds, the
+ * rest zero.  Errors: the whole-page read's error.
+ */
+static struct crash_error *read_page(struct input *in, uint64_t pfn,
+				     uint8_t *buf)
+{
+	uint64_t lo = pfn * in->page_size, hi = lo + in->page_size;
+	struct crash_error *err = vmcore_read_phys(in->vm, lo, buf, in->page_size);
+	if (!err || err->code != CRASH_ERR_FAULT)
+		return err;
+	memset(buf, 0, in->page_size);
+	bool any = false;
+	for (size_t i = 0; i < in->seg_count; i++) {
+		const struct vmcore_segment *s = &in->segs[i];
+		uint64_t a = s->paddr > lo ? s->paddr : lo;
+		uint64_t b = s->paddr + s->mem_size < hi ? s->paddr + s->mem_size : hi;
+		if (a >= b)
+			continue;
+		struct crash_error *e2 = vmcore_read_phys(in->vm, a, buf + (a - lo),
+							  (size_t)(b - a));
+		if (e2) {
+			crash_error_destroy(e2);
+			return err;
+		}
+		any = true;
+	}
+	if (!any)
+		return err;
+	crash_error_destroy(err);
+	return NULL;
+}
+
+/*
+ * The dumpable pages in pfn order, read in runs of up to @chunk bytes: the
+ * callback gets each page (NULL when it could not be read).  Stops early on
+ * a signal or when the callback fails.
+ */
+typedef struct crash_error *page_fn(void *arg, uint64_t pfn,
+				    const uint8_t *page,
+				    const struct crash_error *read_err);
+
+static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
+					 uint8_t *buf, size_t chunk,
+					 struct progress *prog, uint64_t *done,
+					 page_fn *fn, void *arg)
+{
+	uint64_t chunk_pages = chunk / in->page_size;
+	uint64_t pfn = 0;
+	struct crash_error *err;
+	while (pfn < in->max_mapnr) {
+		if (stop_signal)
+			return NULL;
+		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
+			uint64_t w;
+			memcpy(&w, map + pfn / 8, 8);
+			if (!w) {
+				pfn += 64;
+				continue;
+			}
+		}
+		if (!bit_test(map, pfn)) {
+			pfn++;
+			continue;
+		}
+		uint64_t n = 1;
+		while (n < chunk_pages && pfn + n < in->max_mapnr &&
+		       bit_test(map, pfn + n))
+			n++;
+		struct crash_error *rerr = vmcore_read_phys(in->vm, pfn * in->page_size,
+							    buf, n * in->page_size);
+		for (uint64_t i = 0; i < n; i++) {
+			uint8_t *page = buf + i * in->page_size;
+			struct crash_error *perr = rerr ? read_page(in, pfn + i, page) : NULL;
+			err = fn(arg, pfn + i, perr ? NULL : page, perr);
+			crash_error_destroy(perr);
+			if (err) {
+				crash_error_destroy(rerr);
+				return err;
+			}
+		}
+		crash_error_destroy(rerr);
+		pfn += n;
+		*done += n;
+		progress_update(prog, *done * in->page_size);
+	}
+	return NULL;
+}
+
+struct kdump_copy {
+	struct kdump_writer *w;
+	struct codec *codec;
+	bool zero_pages;	/* level bit 1 */
+	uint32_t page_size;
+	struct copy_stats *st;
+};
+
+static struct crash_error *kdump_page(void *arg, uint64_t pfn,
+				      const uint8_t *page,
+				      const struct crash_error *read_err)
+{
+	struct kdump_copy *k = arg;
+	const uint8_t *payload;
+	uint32_t size, flags;
+	if (!page) {
+		note_lost(k->st, pfn, read_err);
+		return kdump_writer_lost(k->w, pfn);
+	}
+	if (k->zero_pages && page_is_zero(page, k->page_size)) {
+		k->st->zero_pages++;
+		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
+	}
+	struct crash_error *err = codec_page(k->codec, page, &payload, &size, &flags);
+	if (err)
+		return err;
+	return kdump_writer_page(k->w, pfn, false, payload, size, flags);
+}
+
+/* ELF: zero pages are excluded before the layout is fixed (spec §3). */
+struct zero_scan {
+	uint8_t *map;
+	uint32_t page_size;
+	struct copy_stats *st;
+};
+
+static struct crash_error *zero_scan_page(void *arg, uint64_t pfn,
+					  const uint8_t *page,
+					  const struct crash_error *read_err)
+{
+	struct zero_scan *z = arg;
+	(void)read_err;
+	if (page && page_is_zero(page, z->page_size)) {
+		bit_clear(z->map, pfn);
+		z->st->zero_pages++;
+	}
+	return NULL;
+}
+
+/*
+ * Copy the planned ELF loads' file bytes.  A range that cannot be read is
+ * retried page by page; an unreadable page is written as zeros and counted
+ * lost.  Errors: the sink's, NOMEM.
+ */
+static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
+				    uint8_t *buf, size_t chunk,
+				    struct progress *prog, struct copy_stats *st)
+{
+	size_t count;
+	const struct elf_writer_load *loads = elf_writer_loads(w, &count);
+	uint64_t done = 0;
+	struct crash_error *err;
+	for (size_t i = 0; i < count; i++) {
+		const struct elf_writer_load *l = &loads[i];
+		uint64_t pos = l->paddr, end = l->paddr + l->file_size;
+		while (pos < end) {
+			if (stop_signal)
+				return NULL;
+			size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
+			struct crash_error *rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			if (rerr) {
+				crash_error_destroy(rerr);
+				// Page by page, up to the next page boundary each.
+				n = (size_t)((pos / in->page_size + 1) * in->page_size - pos);
+				if (n > end - pos)
+					n = (size_t)(end - pos);
+				rerr = vmcore_read_phys(in->vm, pos, buf, n);
+				if (rerr) {
+					note_lost(st, pos / in->page_size, rerr);
+					crash_error_destroy(rerr);
+					memset(buf, 0, n);
+				}
+			}
+			err = elf_writer_data(w, l->file_offset + (pos - l->paddr), buf, n);
+			if (err)
+				return err;
+			pos += n;
+			done += n;
+			st->output_size += n;
+			progress_update(prog, done);
+		}
+	}
+	return NULL;
+}
+
+/* JSON string: quotes, backslashes and control bytes escaped. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; s && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void print_json(const struct options *o, const struct input *in,
+		       const struct copy_stats *st, int rc)
+{
+	FILE *f = o->output_path ? stdout : stderr;
+	fprintf(f, "{\"vmcore\":");
+	json_string(f, o->vmcore_path);
+	fprintf(f, ",\"output\":");
+	if (o->output_path)
+		json_string(f, o->output_path);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"format\":\"%s\",\"flattened\":%s,\"codec\":\"%s\",\"dump_level\":%u",
+		o->format == FORMAT_ELF ? "elf" : "kdump", o->flat ? "true" : "false",
+		codec_name(o->codec), o->dump_level);
+	fprintf(f, ",\"page_size\":%" PRIu32 ",\"max_mapnr\":%" PRIu64
+		",\"ram_pages\":%" PRIu64 ",\"dumpable_pages\":%" PRIu64
+		",\"written_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64
+		",\"lost_pages\":%" PRIu64, in->page_size, in->max_mapnr,
+		st->ram_pages, st->dumpable_pages, st->done_pages, st->zero_pages,
+		st->lost_pages);
+	fprintf(f, ",\"excluded\":{\"cache\":%" PRIu64 ",\"cache_private\":%" PRIu64
+		",\"user\":%" PRIu64 ",\"free\":%" PRIu64 ",\"hwpoison\":%" PRIu64
+		",\"offline\":%" PRIu64 ",\"unaccepted\":%" PRIu64
+		",\"kept_kernel_image\":%" PRIu64 "}", st->filtered.cache,
+		st->filtered.cache_private, st->filtered.user, st->filtered.free,
+		st->filtered.hwpoison, st->filtered.offline, st->filtered.unaccepted,
+		st->filtered.kept_image);
+	fprintf(f, ",\"filter_fallback\":");
+	if (st->filter_fallback)
+		json_string(f, st->filter_fallback);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s"
+		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size, st->seconds,
+		st->complete ? "true" : "false", st->interrupted ? "true" : "false", rc);
+	fflush(f);
+}
+
+/* -R: a flattened stream on stdin back into OUTPUT. */
+static int reassemble(const struct options *o)
+{
+	struct dump_sink *sink = NULL;
+	struct crash_error *err = dump_sink_file_create(o->output_path, o->overwrite,
+							&sink);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		return EXIT_OUTPUT;
+	}
+	int rc = EXIT_OK;
+	err = flat_reassemble(STDIN_FILENO, "stdin", sink);
+	if (!err && stop_signal)
+		rc = EXIT_INCOMPLETE;
+	if (!err && rc == EXIT_OK)
+		err = dump_sink_finish(sink);
+	if (err) {
+		print_error(NULL, err);
+		rc = err->code == CRASH_ERR_CORRUPT ? EXIT_UNREADABLE : EXIT_OUTPUT;
+		crash_error_destroy(err);
+	}
+	dump_sink_destroy(sink);
+	return rc;
+}
+
+static const struct printk_decoder *const decoders[] = {
+	// Precedence when several anchors are present (printk-formats.md §0).
+	&printk_ringbuffer_decoder,
+	&printk_records_decoder,
+	&printk_legacy_decoder,
+};
+
+static struct crash_error *dmesg_record(void *arg, const struct printk_record *rec)
+{
+	return output_record(arg, rec);
+}
+
+static void dmesg_note(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s\n", program, message);
+}
+
+/*
+ * --dump-dmesg: crashdmesg's decoders and output (vmcore-dmesg layout) into
+ * OUTPUT.incomplete, renamed when the log was read.
+ */
+static int dump_dmesg(const struct options *o, struct input *in)
+{
+	const struct printk_decoder *dec = NULL;
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]) && !dec; i++)
+		if (decoders[i]->detect(in->vi))
+			dec = decoders[i];
+	if (!in->x || !dec) {
+		fprintf(stderr, "%s: %s: cannot locate the kernel log (%s)\n", program,
+			o->vmcore_path, in->x ? "VMCOREINFO names no log buffer"
+					      : "no validated address translation");
+		return EXIT_UNREADABLE;
+	}
+	char *tmp = NULL;
+	int fd = STDOUT_FILENO;
+	if (o->output_path) {
+		if (asprintf(&tmp, "%s.incomplete", o->output_path) < 0) {
+			print_error(NULL, &crash_enomem);
+			return EXIT_OUTPUT;
+		}
+		if (!o->overwrite && access(o->output_path, F_OK) == 0) {
+			fprintf(stderr, "%s: %s exists (use -f to overwrite)\n", program,
+				o->output_path);
+			free(tmp);
+			return EXIT_OUTPUT;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || fchmod(fd, 0600) < 0) {
+			fprintf(stderr, "%s: creating %s: %s\n", program, tmp, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(tmp);
+			return EXIT_OUTPUT;
+		}
+	}
+	struct output_options oo = {
+		.mode = OUTPUT_VMCORE_DMESG,
+		.caller_width = 8,
+		.max_bytes = (uint64_t)16 << 30,
+	};
+	struct output *out = NULL;
+	struct printk_stats stats = {0};
+	int rc = EXIT_OK;
+	struct crash_error *err = output_create(fd, o->output_path ? tmp : "stdout",
+						&oo, &out);
+	if (!err) {
+		struct printk_source src = {
+			.vmcoreinfo = in->vi,
+			.format = vmcore_format(in->vm),
+			.arg = in->x,
+			.read_kv = read_kv_xlat,
+			.options = {.max_buffer = PRINTK_LOG_BUF_MAX},
+		};
+		struct printk_sink sink = {
+			.arg = out, .record = dmesg_record, .note = dmesg_note,
+		};
+		err = dec->decode(&src, &sink, &stats);
+		if (err) {
+			print_error(o->vmcore_path, err);
+			rc = err->code == CRASH_ERR_OS ? EXIT_OUTPUT
+			   : stats.printed ? EXIT_INCOMPLETE : EXIT_UNREADABLE;
+			crash_error_destroy(err);
+			err = NULL;
+		} else if (stats.skipped) {
+			rc = EXIT_INCOMPLETE;
+		}
+		if (rc != EXIT_OUTPUT)
+			err = output_flush(out);
+	}
+	if (!err && tmp && rc != EXIT_OUTPUT && rc != EXIT_UNREADABLE) {
+		if (fsync(fd) < 0)
+			err = crash_error_os(errno, "fsync %s", tmp);
+		else if (rename(tmp, o->output_path) < 0)
+			err = crash_error_os(errno, "renaming %s to %s", tmp, o->output_path);
+	}
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		rc = EXIT_OUTPUT;
+	}
+	output_destroy(out);
+	if (tmp)
+		close(fd);
+	free(tmp);
+	return rc;
+}
+
+/* The read buffer: 4 MiB, or an eighth of --max-memory, whole pages. */
+static size_t chunk_size(const struct options *o, uint32_t page_size)
+{
+	uint64_t chunk = READ_CHUNK_DEFAULT;
+	if (o->max_memory && o->max_memory / 8 < chunk)
+		chunk = o->max_memory / 8;
+	chunk -= chunk % page_size;
+	return chunk < page_size ? page_size : (size_t)chunk;
+}
+
+/* Build the RAM and dump bitmaps and run the filter; errors printed. */
+static int build_bitmaps(const struct options *o, struct input *in,
+			 uint8_t **ram_ret, uint8_t **dump_ret,
+			 struct copy_stats *st)
+{
+	// Padded to 8 bytes so bit_count() and the skip in for_each_page()
+	// may read whole words.
+	size_t bytes = (size_t)((in->max_mapnr + 63) / 64 * 8);
+	uint8_t *ram = calloc(1, bytes), *dump = malloc(bytes);
+	struct page_filter *f = NULL;
+	struct crash_error *err = NULL;
+	if (!ram || !dump) {
+		err = &crash_enomem;
+		goto fail;
+	}
+	for (size_t i = 0; i < in->seg_count; i++) {
+		const struct vmcore_segment *s = &in->segs[i];
+		if (s->mem_size)
+			bit_set_range(ram, s->paddr / in->page_size,
+				      (s->paddr + s->mem_size - 1) / in->page_size);
+	}
+	memcpy(dump, ram, bytes);
+	st->ram_pages = bit_count(ram, in->max_mapnr);
+
+	if (!in->x) {
+		st->filter_fallback = "no validated address translation for mem_map";
+	} else {
+		err = page_filter_create(in->vm, in->vi, in->x, o->dump_level, &f);
+		if (err)
+			goto fail;
+		for (uint64_t start = 0; start < in->max_mapnr && !stop_signal;
+		     start += FILTER_WINDOW_PFNS) {
+			uint64_t n = in->max_mapnr - start < FILTER_WINDOW_PFNS
+				? in->max_mapnr - start : FILTER_WINDOW_PFNS;
+			err = page_filter_window(f, start, n, dump + start / 8);
+			if (err)
+				goto fail;
+		}
+		page_filter_counts(f, &st->filtered);
+		const char *why = page_filter_fallback(f);
+		if (why)
+			st->filter_fallback = strdup(why);
+	}
+	if (st->filter_fallback && (o->dump_level & ~1u))
+		fprintf(stderr, "%s: warning: -d %u: filtering by struct page is off (%s): "
+			"only zero pages are excluded\n", program, o->dump_level,
+			st->filter_fallback);
+	page_filter_destroy(f);
+	*ram_ret = ram;
+	*dump_ret = dump;
+	return EXIT_OK;
+
+fail:
+	print_error(o->vmcore_path, err);
+	crash_error_destroy(err);
+	page_filter_destroy(f);
+	free(ram);
+	free(dump);
+	return EXIT_UNREADABLE;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct input in = {0};
+	struct copy_stats st = {0};
+	struct dump_sink *sink = NULL;
+	struct kdump_writer *kw = NULL;
+	struct elf_writer *ew = NULL;
+	struct codec *codec = NULL;
+	uint8_t *ram = NULL, *dump = NULL, *buf = NULL;
+	struct crash_error *err = NULL;
+	struct progress prog;
+	bool output_failed = false;
+	int rc = parse_options(argc, argv, &o);
+	if (rc != EXIT_OK)
+		return rc;
+
+	// A closed pipe is an output error (exit 5), not a silent death.
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (o.reassemble)
+		return reassemble(&o);
+	if (o.threads > 1)
+		fprintf(stderr, "%s: note: --num-threads %u: compressing with one thread "
+			"(threads are not implemented yet)\n", program, o.threads);
+
+	rc = input_open(&o, &in);
+	if (rc != EXIT_OK)
+		goto out;
+	if (o.dump_dmesg) {
+		rc = dump_dmesg(&o, &in);
+		goto out;
+	}
+
+	enum kdump_abi abi = KDUMP_ABI_LP64;
+	const struct rd_format *fmt = vmcore_format(in.vm);
+	if (o.format == FORMAT_KDUMP &&
+	    !abi_of_machine(vmcore_machine(in.vm), fmt->ptr_size, &abi)) {
+		fprintf(stderr, "%s: %s: e_machine %u: no kdump header layout known "
+			"for this architecture (try -E)\n", program, o.vmcore_path,
+			vmcore_machine(in.vm));
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	rc = build_bitmaps(&o, &in, &ram, &dump, &st);
+	if (rc != EXIT_OK)
+		goto out;
+	size_t chunk = chunk_size(&o, in.page_size);
+	buf = malloc(chunk);
+	if (!buf) {
+		err = &crash_enomem;
+		rc = EXIT_OUTPUT;
+		goto fail;
+	}
+	bool show = o.progress || isatty(STDERR_FILENO);
+	uint64_t done = 0;
+
+	if (o.format == FORMAT_ELF && (o.dump_level & 1) && !stop_signal) {
+		struct zero_scan z = {.map = dump, .page_size = in.page_size, .st = &st};
+		progress_init(&prog, STDERR_FILENO, show, "zero scan",
+			      bit_count(dump, in.max_mapnr) * in.page_size);
+		err = for_each_page(&in, dump, buf, chunk, &prog, &done,
+				    zero_scan_page, &z);
+		progress_deinit(&prog);
+		if (err) {
+			rc = EXIT_UNREADABLE;
+			goto fail;
+		}
+		done = 0;
+	}
+	st.dumpable_pages = bit_count(dump, in.max_mapnr);
+
+	err = o.flat ? dump_sink_flat_create(STDOUT_FILENO, "stdout", &sink)
+		     : dump_sink_file_create(o.output_path, o.overwrite, &sink);
+	if (err) {
+		rc = EXIT_OUTPUT;
+		goto fail;
+	}
+
+	if (o.format == FORMAT_KDUMP) {
+		struct kdump_header_info info = {
+			.format = *fmt,
+			.abi = abi,
+			.block_size = in.page_size,
+			.max_mapnr = in.max_mapnr,
+			.nr_cpus = vmcore_cpu_count(in.vm),
+			.dump_level = (int32_t)o.dump_level,
+			.codec = o.codec,
+			.notes = in.notes,
+			.notes_size = in.notes_size,
+			.vmcoreinfo_offset = in.vmcoreinfo_offset,
+			.vmcoreinfo_size = in.vmcoreinfo_size,
+			.shared_zero_page = o.dump_level & 1,
+		};
+		int64_t phys_base = 0;
+		fill_utsname(&in, info.utsname);
+		err = vmcoreinfo_decimal(in.vi, "CRASHTIME", &info.crashtime);
+		if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+			info.crashtime = 0;
+		if (!err)
+			err = vmcoreinfo_number(in.vi, "phys_base", &phys_base);
+		if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+			phys_base = 0;
+		if (err) {
+			rc = EXIT_UNREADABLE;
+			goto fail;
+		}
+		info.phys_base = (uint64_t)phys_base;
+		err = codec_create(o.codec, in.page_size, &codec);
+		if (!err)
+			err = kdump_writer_create(sink, &info, ram, dump,
+						  st.dumpable_pages, &kw);
+		if (err) {
+			rc = EXIT_OUTPUT;
+			goto fail;
+		}
+		struct kdump_copy k = {
+			.w = kw, .codec = codec, .zero_pages = o.dump_level & 1,
+			.page_size = in.page_size, .st = &st,
+		};
+		progress_init(&prog, STDERR_FILENO, show, "copying",
+			      st.dumpable_pages * in.page_size);
+		err = for_each_page(&in, dump, buf, chunk, &prog, &done, kdump_page, &k);
+		progress_deinit(&prog);
+		st.done_pages = done;
+		struct kdump_writer_counts counts;
+		kdump_writer_counts(kw, &counts);
+		st.output_size = counts.data_bytes;
+		if (err) {
+			// The writer failed: the output is what is broken.
+			output_failed = true;
+			print_error(NULL, err);
+			crash_error_destroy(err);
+		}
+		bool complete = false;
+		err = kdump_writer_finish(kw, &complete);
+		st.complete = complete && !output_failed && !stop_signal;
+	} else {
+		struct elf_writer_info info = {
+			.format = *fmt,
+			.elf_class = vmcore_elf_class(in.vm),
+			.machine = vmcore_machine(in.vm),
+			.page_size = in.page_size,
+			.notes = in.notes,
+			.notes_size = in.notes_size,
+			.segments = in.segs,
+			.segment_count = in.seg_count,
+			.dump_bitmap = dump,
+			.max_mapnr = in.max_mapnr,
+		};
+		err = elf_writer_create(sink, &info, &ew);
+		if (err) {
+			rc = err->code == CRASH_ERR_OS ? EXIT_OUTPUT : EXIT_UNREADABLE;
+			goto fail;
+		}
+		progress_init(&prog, STDERR_FILENO, show, "copying",
+			      elf_writer_data_size(ew));
+		err = elf_copy(&in, ew, buf, chunk, &prog, &st);
+		progress_deinit(&prog);
+		st.done_pages = st.output_size / in.page_size;
+		if (err) {
+			output_failed = true;
+			print_error(NULL, err);
+			crash_error_destroy(err);
+		}
+		st.complete = !output_failed && !stop_signal && !st.lost_pages;
+		err = elf_writer_finish(ew, st.complete);
+	}
+	if (err) {
+		output_failed = true;
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		err = NULL;
+		st.complete = false;
+	}
+	st.interrupted = stop_signal != 0;
+
+	// A file is renamed only when every page was written (lost input
+	// pages included); an interrupted or failed file stays NAME.incomplete.
+	// A stream gets its end marker whenever it still works, so the
+	// receiver holds a readable, marked dump.
+	if (!output_failed && (dump_sink_is_stream(sink) || !st.interrupted)) {
+		err = dump_sink_finish(sink);
+		if (err) {
+			output_failed = true;
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			err = NULL;
+		}
+	}
+	if (output_failed)
+		rc = EXIT_OUTPUT;
+	else if (st.interrupted || !st.complete)
+		rc = EXIT_INCOMPLETE;
+	else
+		rc = EXIT_OK;
+	if (st.interrupted)
+		fprintf(stderr, "%s: stopped by signal %d after %" PRIu64 " of %" PRIu64
+			" pages: %s is marked incomplete\n", program, (int)stop_signal,
+			st.done_pages, st.dumpable_pages, dump_sink_name(sink));
+	if (st.lost_pages) {
+		fprintf(stderr, "%s: %" PRIu64 " pages could not be read and are marked lost:",
+			program, st.lost_pages);
+		for (uint64_t i = 0; i < st.lost_pages && i < LOST_PFNS_SHOWN; i++)
+			fprintf(stderr, " 0x%" PRIx64, st.lost_pfns[i]);
+		fprintf(stderr, "%s\n", st.lost_pages > LOST_PFNS_SHOWN ? " ..." : "");
+	}
+	st.seconds = progress_seconds(&prog);
+	if (o.json)
+		print_json(&o, &in, &st, rc);
+	goto out;
+
+fail:
+	print_error(rc == EXIT_UNREADABLE ? o.vmcore_path : NULL, err);
+	crash_error_destroy(err);
+	if (o.json)
+		print_json(&o, &in, &st, rc);
+out:
+	kdump_writer_destroy(kw);
+	elf_writer_destroy(ew);
+	codec_destroy(codec);
+	dump_sink_destroy(sink);
+	if (st.filter_fallback && in.x)
+		free((char *)st.filter_fallback);
+	free(buf);
+	free(ram);
+	free(dump);
+	input_deinit(&in);
+	return rc;
+}
