@@ -6,6 +6,7 @@ Usage: /usr/bin/python3 kdump_oracle.py DUMP EXPECT
 
 EXPECT is a text file written by kdump_writer_test.c:
     page_size N
+    arch NAME       (libkdumpfile's arch.name: x86_64, ia32, ...)
     osrelease TEXT
     pfn KIND        (one line per pfn below max_mapnr)
 where KIND is "data" (the page reads back as EXPECT.bin's bytes at
@@ -28,7 +29,8 @@ def main():
     with open(expect) as f:
         lines = f.read().splitlines()
     page_size = int(lines[0].split()[1])
-    osrelease = lines[1].split(None, 1)[1]
+    arch = lines[1].split()[1]
+    osrelease = lines[2].split(None, 1)[1]
     with open(expect + ".bin", "rb") as f:
         data = f.read()
 
@@ -37,11 +39,13 @@ def main():
     got = ctx.attr["linux.uts.release"]
     if got != osrelease:
         errors.append("linux.uts.release %r, expected %r" % (got, osrelease))
+    if ctx.attr["arch.name"] != arch:
+        errors.append("arch.name %r, expected %r" % (ctx.attr["arch.name"], arch))
     if ctx.attr["arch.page_size"] != page_size:
         errors.append("arch.page_size %r" % ctx.attr["arch.page_size"])
 
     checked = 0
-    for line in lines[2:]:
+    for line in lines[3:]:
         pfn_text, kind = line.split()
         pfn = int(pfn_text)
         addr = pfn * page_size

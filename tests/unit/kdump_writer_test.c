@@ -249,10 +249,11 @@ static bool write_dump(struct dump_sink **sinks, int nsinks,
 }
 
 /* The side files for kdump_oracle.py: EXPECT and EXPECT.bin. */
-static void write_expect(const char *path, uint64_t lost_pfn)
+static void write_expect(const char *path, const char *arch, uint64_t lost_pfn)
 {
 	FILE *f = fopen(path, "w");
-	fprintf(f, "page_size %d\nosrelease %s\n", PAGE, osrelease);
+	fprintf(f, "page_size %d\narch %s\nosrelease %s\n", PAGE, arch,
+		osrelease);
 	char bin[300];
 	snprintf(bin, sizeof(bin), "%s.bin", path);
 	FILE *b = fopen(bin, "w");
@@ -612,7 +613,7 @@ static void check_codec_dump(enum codec_kind codec, bool shared_zero)
 	CHECK(files_equal(mdf, file));
 
 	// libkdumpfile reads every page back (or reports it excluded/hole).
-	write_expect(expect_path, UINT64_MAX);
+	write_expect(expect_path, "x86_64", UINT64_MAX);
 	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s",
 		  file, expect_path) == 0);
 	// crash reads VMCOREINFO from the notes, from the file and the stream.
@@ -628,6 +629,47 @@ static void test_oracles(void)
 	check_codec_dump(CODEC_ZLIB, true);
 	check_codec_dump(CODEC_ZSTD, true);
 	check_codec_dump(CODEC_NONE, false);
+}
+
+/* An i386 dump (ILP32 packed headers) read back by libkdumpfile. */
+static void test_i386_oracle(void)
+{
+	struct kdump_header_info info = make_info(CODEC_LZO, true);
+	info.format = le32;
+	info.abi = KDUMP_ABI_ILP32_PACKED;
+	memcpy(info.utsname + 4 * 65, "i686\0\0", 6);
+	info.phys_base = 0;
+	// Rebuild the notes for i386: NT_PRSTATUS is 144 bytes there.
+	char vmcoreinfo[256];
+	int n = snprintf(vmcoreinfo, sizeof(vmcoreinfo),
+			 "OSRELEASE=%s\nPAGESIZE=4096\nCRASHTIME=1700000123\n",
+			 osrelease);
+	static const uint8_t prstatus[144];
+	size_t pos = put_note(notes, &le32, "CORE", 1, prstatus, sizeof(prstatus));
+	info.vmcoreinfo_offset = pos + 12 + 12;
+	pos += put_note(notes + pos, &le32, "VMCOREINFO", 0, vmcoreinfo,
+			(size_t)n);
+	info.vmcoreinfo_size = (uint64_t)n;
+	info.notes_size = pos;
+
+	struct dump_sink *s = NULL;
+	char *file = tmp_path("i386");
+	CHECK_OK(dump_sink_file_create(file, false, &s));
+	if (!s)
+		return;
+	CHECK(write_dump(&s, 1, &info, UINT64_MAX, UINT64_MAX, NULL));
+	CHECK_OK(dump_sink_finish(s));
+	dump_sink_destroy(s);
+	size_t size;
+	uint8_t *f = slurp(file, &size);
+	// ILP32: status at 412, complete with the lzo bit.
+	CHECK_EQ_U64(rd_u32(&le32, f + 412), 0x2);
+	CHECK_EQ_U64(rd_u64(&le32, f + PAGE + 32), PAGE + 80);
+	free(f);
+	char *expect = tmp_path("i386.expect");
+	write_expect(expect, "ia32", UINT64_MAX);
+	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s", file,
+		  expect) == 0);
 }
 
 static void test_incomplete(void)
@@ -659,7 +701,7 @@ static void test_incomplete(void)
 	CHECK(rd_u64(&le64, f + 4 * PAGE + 24 * (rank + 1)) != 0);
 	free(f);
 	char *expect = tmp_path("lost.expect");
-	write_expect(expect, 42);
+	write_expect(expect, "x86_64", 42);
 	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s", file,
 		  expect) == 0);
 
@@ -827,6 +869,7 @@ int main(void)
 	RUN(test_ilp32_and_be_bytes);
 	RUN(test_bitmap_sizing);
 	RUN(test_oracles);
+	RUN(test_i386_oracle);
 	RUN(test_incomplete);
 	RUN(test_write_errors);
 	RUN(test_bad_arguments);
