@@ -960,6 +960,11 @@ struct crash_error *page_filter_window(struct page_filter *f,
 		uint64_t to = f->pending_end < end_pfn ? f->pending_end : end_pfn;
 		pf_drop(f, start_pfn, keep, start_pfn, to, f->pending_cls);
 		pfn = to;
+		if (f->pending_end > end_pfn) {
+			// The block covers this whole window and goes on.
+			f->pending_from = end_pfn;
+			return NULL;
+		}
 	}
 	f->pending_end = 0;
 	// Bounded: pfn grows by at least one per iteration, up to end_pfn.
