@@ -1,7 +1,11 @@
 #!/bin/sh
 # tests/e2e/filter-check.sh: run crashcopy's page filter over real full cores
 # and compare its per-category counts at -d 31 with makedumpfile's
-# "Excluded pages" report (makedumpfile -d 31 --message-level 31 -l).
+# "Excluded pages" report (makedumpfile -d N --message-level 31 -l), for
+# -d 31, 16, 8, 4 and 2; then checks that the counts do not depend on the
+# window size, and that a VMCOREINFO the filter cannot trust (no SIZE(page),
+# mem_section unmapped, no memory model, SECTION_SIZE_BITS out of range)
+# makes it fall back with its reason.
 #
 # Usage: sh tests/e2e/filter-check.sh [CORE...]
 #   default: /work/cores/{bullseye,bookworm,trixie}/vmcore (5.10, 6.1, 6.12)
@@ -76,16 +80,17 @@ verdict() {
 	return 1
 }
 
-# check_core CORE DIR: compare one core; return 1 on an unexplained
-# difference, 2 if it could not be run.
+# check_core CORE DIR LEVEL: compare one core at one dump level; return 1 on
+# an unexplained difference, 2 if it could not be run.
 check_core() {
-	local core="$1" dir="$2" ours="$2/ours" mdf="$2/mdf.txt" rc=0 slab_known=''
-	if ! "$dir/filter_count" "$core" 31 >"$ours" 2>"$dir/ours.err"; then
+	local core="$1" dir="$2" level="$3" ours="$2/ours" mdf="$2/mdf.txt" rc=0
+	local slab_known=''
+	if ! "$dir/filter_count" "$core" "$level" >"$ours" 2>"$dir/ours.err"; then
 		printf '%s: filter_count failed: %s\n' "$core" "$(cat "$dir/ours.err")"
 		return 1
 	fi
 	rm -f "$dir/out"
-	if ! makedumpfile -d 31 --message-level 31 -l "$core" "$dir/out" \
+	if ! makedumpfile -d "$level" --message-level 31 -l "$core" "$dir/out" \
 		>"$mdf" 2>&1; then
 		printf '%s: makedumpfile failed\n' "$core"
 		return 2
@@ -94,7 +99,8 @@ check_core() {
 		! mdf_version_ge 1 7 6; then
 		slab_known='makedumpfile predates PAGE_SLAB_MAPCOUNT_VALUE: slab pages counted as user'
 	fi
-	printf '%s (%s)\n' "$core" "$(vmcoreinfo_of "$core" | sed -n 's/^OSRELEASE=//p')"
+	printf '%s (%s) -d %s\n' "$core" \
+		"$(vmcoreinfo_of "$core" | sed -n 's/^OSRELEASE=//p')" "$level"
 	printf '  %-14s %10s %13s  %s\n' category crashkit makedumpfile verdict
 	verdict cache "$(kv_get "$ours" noimg_cache)" \
 		"$(mdf_count "$mdf" 'Non-private cache pages')" '' || rc=1
@@ -118,8 +124,41 @@ check_core() {
 	return "$rc"
 }
 
+# check_windows CORE DIR: the counts must not depend on the window size
+# (1, 7 and 4097 pfns force buddy blocks and folios across windows).
+check_windows() {
+	local core="$1" dir="$2" w rc=0
+	"$dir/filter_count" "$core" 31 >"$dir/w.ref" || return 1
+	for w in 1 7 4097 1048576; do
+		"$dir/filter_count" "$core" 31 "$w" >"$dir/w.out" || return 1
+		if ! cmp -s "$dir/w.ref" "$dir/w.out"; then
+			printf '  window %s pfns: counts differ from 32768\n' "$w"
+			rc=1
+		fi
+	done
+	[ "$rc" -eq 0 ] && echo "  windows of 1, 7, 4097 and 1048576 pfns: same counts"
+	return "$rc"
+}
+
+# check_fallback CORE DIR NAME SED WANT: with the core's VMCOREINFO edited
+# by the sed script SED, the filter must fall back with a reason starting
+# with WANT.
+check_fallback() {
+	local core="$1" dir="$2" name="$3" out
+	vmcoreinfo_of "$core" | sed "$4" >"$dir/vi.txt" || return 1
+	out=$("$dir/filter_count" "$core" 31 32768 "$dir/vi.txt")
+	case $out in
+	"fallback: $5"*)
+		printf '  hostile %s: %s\n' "$name" "$out"
+		return 0
+		;;
+	esac
+	printf '  hostile %s: want "fallback: %s...", got "%s"\n' "$name" "$5" "$out"
+	return 1
+}
+
 main() {
-	local dir rc=0 ran=0 core r
+	local dir rc=0 ran=0 core r level
 	if ! command -v cc >/dev/null 2>&1 ||
 		! command -v makedumpfile >/dev/null 2>&1; then
 		echo "filter-check: needs cc and makedumpfile"
@@ -140,10 +179,24 @@ main() {
 			printf '%s: not readable, skipped\n' "$core"
 			continue
 		fi
-		check_core "$core" "$dir"
-		r=$?
-		[ "$r" -eq 2 ] || ran=$((ran + 1))
-		[ "$r" -eq 0 ] || rc=1
+		for level in 31 16 8 4 2; do
+			check_core "$core" "$dir" "$level"
+			r=$?
+			[ "$r" -eq 2 ] || ran=$((ran + 1))
+			[ "$r" -eq 0 ] || rc=1
+		done
+		check_windows "$core" "$dir" || rc=1
+		check_fallback "$core" "$dir" 'no SIZE(page)' '/^SIZE(page)=/d' \
+			'struct page layout: no SIZE(page)' || rc=1
+		check_fallback "$core" "$dir" 'mem_section unmapped' \
+			's/^SYMBOL(mem_section)=.*/SYMBOL(mem_section)=ffffc90000000000/' \
+			'mem_section at 0xffffc90000000000 validates neither' || rc=1
+		check_fallback "$core" "$dir" 'no memory model' \
+			'/^SYMBOL(mem_section)=/d' \
+			'no SYMBOL(mem_section) nor SYMBOL(mem_map)' || rc=1
+		check_fallback "$core" "$dir" 'SECTION_SIZE_BITS 99' \
+			's/^NUMBER(SECTION_SIZE_BITS)=.*/NUMBER(SECTION_SIZE_BITS)=99/' \
+			'SPARSEMEM values out of range' || rc=1
 	done
 	if [ "$ran" -eq 0 ]; then
 		echo "filter-check: no core checked"

@@ -3,13 +3,17 @@
  * per-category counts, for tests/e2e/filter-check.sh to compare with
  * makedumpfile's "Excluded pages" report.
  *
- * Usage: filter_count VMCORE [DUMP_LEVEL]
+ * Usage: filter_count VMCORE [DUMP_LEVEL [WINDOW_PFNS [VMCOREINFO_FILE]]]
+ *   WINDOW_PFNS (default 32768) is the window handed to page_filter_window();
+ *   VMCOREINFO_FILE replaces the core's VMCOREINFO (hostile variants).
  * Output, one "key value" per line: ram, cache, cache_private, user, free,
  * hwpoison, offline, unaccepted, kept_image, image_start, image_end,
  * unreadable, bad, and the same five categories with image protection off
- * (noimg_*), which is what makedumpfile counts.  Exit 0, or 1 with one
- * line on stderr (fallback or error).
+ * (noimg_*), which is what makedumpfile counts.  Exit 0; 3 with
+ * "fallback: <reason>" on stdout when the filter falls back; 1 with one
+ * line on stderr on an error.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +25,7 @@
 #include "../../lib/vmcoreinfo.h"
 #include "../../lib/xlat.h"
 
-enum { WINDOW_PFNS = 1 << 15 };
+enum { WINDOW_PFNS_DEFAULT = 1 << 15, WINDOW_PFNS_MAX = 1 << 20 };
 
 static void warn_stderr(void *arg, const char *message)
 {
@@ -61,7 +65,8 @@ static void ram_bitmap(struct vmcore *vm, uint64_t page_size, uint64_t start,
 
 static int run(struct vmcore *vm, const struct vmcoreinfo *vi,
 	       const struct xlat *x, unsigned level, bool protect,
-	       uint64_t page_size, uint64_t max_pfn, struct page_filter_counts *c,
+	       uint64_t page_size, uint64_t max_pfn, uint64_t window,
+	       struct page_filter_counts *c,
 	       uint64_t *ram, uint64_t *img_start, uint64_t *img_end,
 	       uint64_t *unreadable, uint64_t *bad)
 {
@@ -73,17 +78,16 @@ static int run(struct vmcore *vm, const struct vmcoreinfo *vi,
 		return 1;
 	}
 	if (page_filter_fallback(f)) {
-		fprintf(stderr, "filter_count: fallback: %s\n",
-			page_filter_fallback(f));
+		printf("fallback: %s\n", page_filter_fallback(f));
 		page_filter_destroy(f);
-		return 1;
+		return 3;
 	}
 	page_filter_set_protect_image(f, protect);
-	static uint8_t keep[WINDOW_PFNS / 8];
+	static uint8_t keep[WINDOW_PFNS_MAX / 8];
 	*ram = 0;
-	for (uint64_t start = 0; start < max_pfn; start += WINDOW_PFNS) {
-		ram_bitmap(vm, page_size, start, WINDOW_PFNS, keep, ram);
-		err = page_filter_window(f, start, WINDOW_PFNS, keep);
+	for (uint64_t start = 0; start < max_pfn; start += window) {
+		ram_bitmap(vm, page_size, start, window, keep, ram);
+		err = page_filter_window(f, start, window, keep);
 		if (err) {
 			fprintf(stderr, "filter_count: %s\n", err->message);
 			crash_error_destroy(err);
@@ -100,20 +104,39 @@ static int run(struct vmcore *vm, const struct vmcoreinfo *vi,
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: filter_count VMCORE [DUMP_LEVEL]\n");
+	if (argc < 2 || argc > 5) {
+		fprintf(stderr, "usage: filter_count VMCORE [DUMP_LEVEL "
+				"[WINDOW_PFNS [VMCOREINFO_FILE]]]\n");
 		return 2;
 	}
-	unsigned level = argc == 3 ? (unsigned)strtoul(argv[2], NULL, 10) : 31;
+	unsigned level = argc >= 3 ? (unsigned)strtoul(argv[2], NULL, 10) : 31;
+	uint64_t window = argc >= 4 ? strtoull(argv[3], NULL, 10)
+				    : WINDOW_PFNS_DEFAULT;
+	if (window == 0 || window > WINDOW_PFNS_MAX) {
+		fprintf(stderr, "filter_count: window must be 1-%d pfns\n",
+			WINDOW_PFNS_MAX);
+		return 2;
+	}
+	static char vi_file[VMCOREINFO_MAX_SIZE];
 	struct vmcore *vm = NULL;
 	struct vmcoreinfo *vi = NULL;
 	struct xlat *x = NULL;
 	int rc = 1;
+	const char *text = NULL;
+	size_t size = 0;
 	struct crash_error *err = vmcore_open(argv[1], warn_stderr, NULL, &vm);
-	const char *text;
-	size_t size;
-	if (!err)
+	if (!err && argc == 5) {
+		FILE *fp = fopen(argv[4], "rb");
+		if (!fp) {
+			err = crash_error_os(errno, "%s", argv[4]);
+		} else {
+			size = fread(vi_file, 1, sizeof(vi_file), fp);
+			fclose(fp);
+			text = vi_file;
+		}
+	} else if (!err) {
 		err = vmcore_vmcoreinfo(vm, &text, &size);
+	}
 	if (!err)
 		err = vmcoreinfo_parse(text, size, &vi);
 	size_t n = 0;
@@ -147,10 +170,12 @@ int main(int argc, char **argv)
 	uint64_t max_pfn = (max_paddr + page_size - 1) / page_size;
 	struct page_filter_counts c, c0;
 	uint64_t ram, is, ie, unreadable, bad, u0, b0;
-	if (run(vm, vi, x, level, true, page_size, max_pfn, &c, &ram, &is, &ie,
-		&unreadable, &bad) ||
-	    run(vm, vi, x, level, false, page_size, max_pfn, &c0, &ram, &is,
-		&ie, &u0, &b0))
+	rc = run(vm, vi, x, level, true, page_size, max_pfn, window, &c, &ram,
+		 &is, &ie, &unreadable, &bad);
+	if (!rc)
+		rc = run(vm, vi, x, level, false, page_size, max_pfn, window, &c0,
+			 &ram, &is, &ie, &u0, &b0);
+	if (rc)
 		goto out;
 	printf("ram %" PRIu64 "\ncache %" PRIu64 "\ncache_private %" PRIu64
 	       "\nuser %" PRIu64 "\nfree %" PRIu64 "\nhwpoison %" PRIu64
