@@ -32,6 +32,8 @@ enum {
 };
 
 static char tmpdir[64];
+/* kdump_oracle.py, found from this binary: TOP/build/asan/tests/unit/. */
+static char oracle_path[4096];
 static const char osrelease[] = "6.1.0-crashkit-test";
 static const struct rd_format le64 = { RD_LITTLE_ENDIAN, 8 };
 static const struct rd_format le32 = { RD_LITTLE_ENDIAN, 4 };
@@ -614,7 +616,7 @@ static void check_codec_dump(enum codec_kind codec, bool shared_zero)
 
 	// libkdumpfile reads every page back (or reports it excluded/hole).
 	write_expect(expect_path, "x86_64", UINT64_MAX);
-	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s",
+	CHECK(run("/usr/bin/python3 %s %s %s", oracle_path,
 		  file, expect_path) == 0);
 	// crash reads VMCOREINFO from the notes, from the file and the stream.
 	CHECK(run("crash --osrelease %s 2>/dev/null | grep -qx '%s'", file,
@@ -668,7 +670,7 @@ static void test_i386_oracle(void)
 	free(f);
 	char *expect = tmp_path("i386.expect");
 	write_expect(expect, "ia32", UINT64_MAX);
-	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s", file,
+	CHECK(run("/usr/bin/python3 %s %s %s", oracle_path, file,
 		  expect) == 0);
 }
 
@@ -702,7 +704,7 @@ static void test_incomplete(void)
 	free(f);
 	char *expect = tmp_path("lost.expect");
 	write_expect(expect, "x86_64", 42);
-	CHECK(run("/usr/bin/python3 tests/unit/kdump_oracle.py %s %s", file,
+	CHECK(run("/usr/bin/python3 %s %s %s", oracle_path, file,
 		  expect) == 0);
 
 	// Stopped early: the pages not given are lost too, still marked.
@@ -865,6 +867,19 @@ int main(void)
 		perror("mkdtemp");
 		return 2;
 	}
+	ssize_t n = readlink("/proc/self/exe", oracle_path, sizeof(oracle_path) - 64);
+	if (n < 0) {
+		perror("readlink /proc/self/exe");
+		return 2;
+	}
+	oracle_path[n] = 0;
+	for (int i = 0; i < 5; i++) {
+		char *slash = strrchr(oracle_path, '/');
+		if (slash)
+			*slash = 0;
+	}
+	strcat(oracle_path, "/tests/unit/kdump_oracle.py");
+
 	RUN(test_lp64_file_bytes);
 	RUN(test_ilp32_and_be_bytes);
 	RUN(test_bitmap_sizing);
