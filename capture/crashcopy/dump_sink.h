@@ -34,7 +34,12 @@ struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
 struct crash_error *dump_sink_flat_create(int fd, const char *name,
 					  struct dump_sink **ret);
 
-/** Place @len bytes at @offset.  @len 0 is a no-op (never a 0-size record). */
+/**
+ * Place @len bytes at @offset.  @len 0 is a no-op (never a 0-size record).
+ * A stream coalesces contiguous writes into records of 1 MiB or more, so
+ * its errors may surface at a later write or at finish; after a failed
+ * stream write every call fails (the framing is lost).
+ */
 struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
 				    const void *buf, size_t len);
 
@@ -64,7 +69,10 @@ void dump_sink_destroy(struct dump_sink *s);
  * flat_reassemble() - read a flattened stream from @in_fd (checking the
  * header, every record's offset and size, and the end marker) and write the
  * bytes to @out through a file sink.  Errors: CORRUPT (bad header, a record
- * with size <= 0 or an offset past 2^62, no end marker), OS.
+ * with size <= 0 or above 1 GiB, an offset below 0 or from 2^62 on, a
+ * stream truncated anywhere, no end marker, data after it; the message
+ * names the byte offset in the stream), OS.  Payloads are copied in 1 MiB
+ * chunks whatever the record size.
  */
 struct crash_error *flat_reassemble(int in_fd, const char *in_name,
 				    struct dump_sink *out);

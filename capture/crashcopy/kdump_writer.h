@@ -82,6 +82,13 @@ struct crash_error *kdump_writer_page(struct kdump_writer *w, uint64_t pfn,
 				      bool is_zero, const uint8_t *payload,
 				      uint32_t size, uint32_t flags);
 
+/*
+ * Writes are buffered (descriptors in batches, data in large appends), so
+ * a sink error may surface at a later call or at finish.  Pages whose data
+ * was not written are counted lost; after an error every call fails and
+ * the dump keeps its incomplete bit.
+ */
+
 /** kdump_writer_lost() - the next dumpable page could not be read. */
 struct crash_error *kdump_writer_lost(struct kdump_writer *w, uint64_t pfn);
 
