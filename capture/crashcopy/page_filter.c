@@ -22,7 +22,8 @@
  * 3. Validity, each cited in the code as "valid (n)":
  *    (1) a section is used only if SECTION_MARKED_PRESENT (bit 0) is set;
  *    (2) a mem_section reading is accepted only if some section is present
- *        and the first present section's mem_map translates;
+ *        and every present section's mem_map translates (makedumpfile
+ *        asks only for kernel-virtual addresses);
  *    (3) a buddy order must be < LENGTH(zone.free_area) and the pfn aligned
  *        to it; a compound order must be < 64 and the pfn aligned to it
  *        (else the head counts alone, as makedumpfile does);
@@ -469,12 +470,12 @@ static uint64_t pf_max_pfn(const struct page_filter *f)
  * Read the section table with the root array at @root_kv (EXTREME) or the
  * section array at @root_kv (static) into f->maps.  Returns false (maps
  * untouched beyond their zeroing) when valid (2) does not hold or the reads
- * fail; *why_ret then says what failed.
+ * fail; @why (@why_size bytes) then says what failed.
  */
 static bool pf_read_sections(struct page_filter *f, uint64_t root_kv,
 			     bool extreme, uint64_t sections_per_root,
 			     uint64_t section_size, uint64_t off_map,
-			     const char **why_ret)
+			     char *why, size_t why_size)
 {
 	const struct rd_format *fmt = &f->l.format;
 	memset(f->maps, 0, f->map_count * sizeof(*f->maps));
@@ -482,10 +483,10 @@ static bool pf_read_sections(struct page_filter *f, uint64_t root_kv,
 	uint64_t per_root = extreme ? sections_per_root : PF_CHUNK_PFNS;
 	uint8_t *sec = malloc(per_root * section_size);
 	if (!sec) {
-		*why_ret = "out of memory reading mem_section";
+		snprintf(why, why_size, "out of memory reading mem_section");
 		return false;
 	}
-	bool any_present = false, first_checked = false;
+	bool any_present = false;
 	for (uint64_t root = 0; root * per_root < f->map_count; root++) {
 		uint64_t arr = root_kv + root * per_root * section_size;
 		if (extreme) {
@@ -494,7 +495,8 @@ static bool pf_read_sections(struct page_filter *f, uint64_t root_kv,
 				f->x, root_kv + root * fmt->ptr_size, &p);
 			if (err) {
 				crash_error_destroy(err);
-				*why_ret = "mem_section root array not readable";
+				snprintf(why, why_size,
+					 "root %" PRIu64 " not readable", root);
 				free(sec);
 				return false;
 			}
@@ -509,7 +511,10 @@ static bool pf_read_sections(struct page_filter *f, uint64_t root_kv,
 						       n * section_size);
 		if (err) {
 			crash_error_destroy(err);
-			*why_ret = "a mem_section array is not readable";
+			snprintf(why, why_size,
+				 "section array of root %" PRIu64
+				 " at 0x%" PRIx64 " not readable",
+				 root, arr);
 			free(sec);
 			return false;
 		}
@@ -526,23 +531,23 @@ static bool pf_read_sections(struct page_filter *f, uint64_t root_kv,
 				continue;
 			any_present = true;
 			f->maps[nr] = map;
-			if (!first_checked) {
-				// valid (2): the first present mem_map maps.
-				uint64_t pa;
-				err = xlat_kv_to_phys(f->x, map, &pa);
-				if (err) {
-					crash_error_destroy(err);
-					*why_ret = "the first present section's mem_map is not mapped";
-					free(sec);
-					return false;
-				}
-				first_checked = true;
+			// valid (2): every present section's mem_map maps.
+			uint64_t pa;
+			err = xlat_kv_to_phys(f->x, map, &pa);
+			if (err) {
+				crash_error_destroy(err);
+				snprintf(why, why_size,
+					 "section %" PRIu64 " mem_map 0x%" PRIx64
+					 " not mapped",
+					 nr, map);
+				free(sec);
+				return false;
 			}
 		}
 	}
 	free(sec);
 	if (!any_present) {
-		*why_ret = "no present section";
+		snprintf(why, why_size, "no present section");
 		return false;
 	}
 	return true;
@@ -624,9 +629,9 @@ static bool pf_find_mem_map(struct page_filter *f, const struct vmcoreinfo *vi)
 		f->maps = calloc(f->map_count, sizeof(*f->maps));
 		if (!f->maps)
 			return false;
-		const char *why1 = NULL, *why2 = NULL;
+		char why1[96], why2[96] = "unreadable";
 		if (pf_read_sections(f, sym, extreme, spr, section_size, off_map,
-				     &why1))
+				     why1, sizeof(why1)))
 			return true;
 		// 4.15+: the symbol may be the pointer to the root array.
 		uint64_t p;
@@ -634,14 +639,14 @@ static bool pf_find_mem_map(struct page_filter *f, const struct vmcoreinfo *vi)
 			err = xlat_read_ptr_kv(f->x, sym, &p);
 			if (!err && p &&
 			    pf_read_sections(f, p, extreme, spr, section_size,
-					     off_map, &why2))
+					     off_map, why2, sizeof(why2)))
 				return true;
 			crash_error_destroy(err);
 		}
 		pf_set_fallback(f,
 				"mem_section at 0x%" PRIx64
 				" validates neither as the root array (%s) nor as a pointer to it (%s)",
-				sym, why1, why2 ? why2 : "unreadable");
+				sym, why1, why2);
 		return false;
 	}
 	err = vmcoreinfo_symbol(vi, "mem_map", &sym);

@@ -157,6 +157,29 @@ check_fallback() {
 	return 1
 }
 
+# check_pointer_reading CORE DIR: point SYMBOL(mem_section) at a kernel word
+# holding the root array's address (what 4.15+ kernels' `mem_section`
+# variable is); the filter must read through it (makedumpfile's second
+# get_mem_section() reading) and count exactly as before.
+check_pointer_reading() {
+	local core="$1" dir="$2" root ptr
+	root=$(vmcoreinfo_of "$core" | sed -n 's/^SYMBOL(mem_section)=//p')
+	ptr=$("$dir/filter_count" --find-ptr "$core" "$root") || {
+		echo "  pointer reading: no word holding $root in the kernel image"
+		return 1
+	}
+	vmcoreinfo_of "$core" |
+		sed "s/^SYMBOL(mem_section)=.*/SYMBOL(mem_section)=$ptr/" \
+			>"$dir/vi.txt" || return 1
+	"$dir/filter_count" "$core" 31 32768 "$dir/vi.txt" >"$dir/p.out"
+	if cmp -s "$dir/w.ref" "$dir/p.out"; then
+		echo "  pointer reading: SYMBOL(mem_section)=$ptr (holds $root): same counts"
+		return 0
+	fi
+	echo "  pointer reading: SYMBOL(mem_section)=$ptr: counts differ"
+	return 1
+}
+
 main() {
 	local dir rc=0 ran=0 core r level
 	if ! command -v cc >/dev/null 2>&1 ||
@@ -186,6 +209,7 @@ main() {
 			[ "$r" -eq 0 ] || rc=1
 		done
 		check_windows "$core" "$dir" || rc=1
+		check_pointer_reading "$core" "$dir" || rc=1
 		check_fallback "$core" "$dir" 'no SIZE(page)' '/^SIZE(page)=/d' \
 			'struct page layout: no SIZE(page)' || rc=1
 		check_fallback "$core" "$dir" 'mem_section unmapped' \

@@ -12,6 +12,11 @@
  * (noimg_*), which is what makedumpfile counts.  Exit 0; 3 with
  * "fallback: <reason>" on stdout when the filter falls back; 1 with one
  * line on stderr on an error.
+ *
+ * filter_count --find-ptr VMCORE HEX prints the kernel-virtual address of
+ * the first 8-byte word holding HEX inside the PT_LOAD that maps _stext
+ * (to find the 4.15+ `mem_section` pointer variable for the check of
+ * makedumpfile's second get_mem_section() reading); exit 1 if none.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -102,8 +107,50 @@ static int run(struct vmcore *vm, const struct vmcoreinfo *vi,
 	return 0;
 }
 
+/* --find-ptr: scan the kernel-text PT_LOAD for an 8-byte little-endian
+ * word; bounded by the segment's size. */
+static int find_ptr(const char *path, const char *hex)
+{
+	struct vmcore *vm;
+	struct crash_error *err = vmcore_open(path, warn_stderr, NULL, &vm);
+	if (err) {
+		fprintf(stderr, "filter_count: %s\n", err->message);
+		crash_error_destroy(err);
+		return 1;
+	}
+	uint64_t want = strtoull(hex, NULL, 16);
+	size_t n;
+	const struct vmcore_segment *s = vmcore_segments(vm, &n);
+	static uint8_t page[4096];
+	int rc = 1;
+	for (size_t i = 0; i < n && rc; i++) {
+		if (s[i].vaddr < UINT64_C(0xffffffff80000000))
+			continue;
+		for (uint64_t off = 0; off + sizeof(page) <= s[i].file_size && rc;
+		     off += sizeof(page)) {
+			err = vmcore_read_phys(vm, s[i].paddr + off, page,
+					       sizeof(page));
+			if (err) {
+				crash_error_destroy(err);
+				continue;
+			}
+			for (size_t w = 0; w + 8 <= sizeof(page); w += 8) {
+				if (rd_u64(vmcore_format(vm), page + w) == want) {
+					printf("%" PRIx64 "\n", s[i].vaddr + off + w);
+					rc = 0;
+					break;
+				}
+			}
+		}
+	}
+	vmcore_close(vm);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--find-ptr") == 0)
+		return find_ptr(argv[2], argv[3]);
 	if (argc < 2 || argc > 5) {
 		fprintf(stderr, "usage: filter_count VMCORE [DUMP_LEVEL "
 				"[WINDOW_PFNS [VMCOREINFO_FILE]]]\n");
