@@ -37,6 +37,15 @@
  *    (a count); a layout we do not understand drops nothing at all and
  *    page_filter_fallback() says why.
  *
+ * Windows (page_filter_window()) are expected in increasing pfn order, as
+ * the writer produces them.  A block decided at its head (buddy, folio,
+ * unaccepted) that runs past a window's end is carried into the following
+ * windows (f->pending_*), as makedumpfile carries exclude_pfn_end from one
+ * cycle to the next; its pages are not classified again.  The counts do
+ * not depend on the window size (tests/e2e/filter-check.sh: 1 to 1 Mi).
+ * Memory: the section table (8 bytes per section) and one chunk of
+ * PF_CHUNK_PFNS + 1 struct pages, whatever the window size.
+ *
  * Decision order (spec §4.2, makedumpfile __exclude_unnecessary_pages()):
  * tail, free (bit 16), unaccepted (always), cache without PG_private
  * (bit 2), any cache (bit 4), user (bit 8), hwpoison (always), offline
@@ -395,7 +404,10 @@ void page_filter_classify(const struct page_filter_layout *l,
 	}
 	// Step 3: unaccepted memory (6.16+), a MAX_PAGE_ORDER block.
 	if (pf_type_exact(l->unaccepted, mapcount)) {
-		unsigned max_order = l->free_area_length - 1;
+		// Without LENGTH(zone.free_area) the block size is unknown: the
+		// head alone.
+		unsigned max_order =
+			l->free_area_length_known ? l->free_area_length - 1 : 0;
 		ret->cls = PF_UNACCEPTED;
 		ret->order = (pfn & ((UINT64_C(1) << max_order) - 1)) ? 0
 								     : max_order;

@@ -363,6 +363,25 @@ static void test_6_12_page_types(void)
 	put_flags(&e, hwpoison);
 	CHECK_DECISION(&e, 1, 5, true, PF_HWPOISON, 0);
 	vmcoreinfo_destroy(e.vi);
+
+	// Without LENGTH(zone.free_area): unaccepted is the page alone, and
+	// buddy orders are bounded by the documented default (20).
+	static const char no_len[] =
+		"SIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page.mapping)=24\n"
+		"OFFSET(page._mapcount)=48\nOFFSET(page.private)=40\n"
+		"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+		"NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=-150994944\n";
+	era_init(&e, no_len, &LE64);
+	CHECK(!e.l.free_area_length_known);
+	era_clear(&e);
+	put_mapcount(&e, 0xf7000000);
+	CHECK_DECISION(&e, 0, 1024, true, PF_UNACCEPTED, 0);
+	put_mapcount(&e, 0xf0000000);
+	put_private(&e, 19);
+	CHECK_DECISION(&e, 16, 0, true, PF_FREE, 19);
+	put_private(&e, 20);
+	CHECK_DECISION(&e, 16, 0, true, PF_BAD, 0);
+	vmcoreinfo_destroy(e.vi);
 }
 
 /* The same 6.12 decisions from a big-endian dump. */
