@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Page-exact check of a crashcopy dump against its source ELF core.
 
-usage: crashcopy_pages.py SOURCE DUMP LEVEL
+usage: crashcopy_pages.py SOURCE DUMP LEVEL [nokv]
 
 Both files are read through python3-libkdumpfile (an independent reader:
 it opens the ELF core and the kdump-compressed or ELF dump).  Every whole
@@ -17,7 +17,11 @@ and classified:
 Pass: no different page; no lost page; an ELF dump zeroes only pages the
 level allows to drop; at LEVEL 0 or 1 a kdump dump excludes nothing (zero
 pages stay dumpable and read as zeros); at a LEVEL with bits 2-16 set,
-something is excluded (the filter did work).  Prints one line of counts.
+something is excluded (the filter did work); where libkdumpfile can read
+init_uts_ns by kernel-virtual address in the source (page tables, KASLR,
+phys_base), it reads the same release from the dump (not with "nokv": a
+trimmed core keeps no page tables, and libkdumpfile translates its ELF
+source through p_vaddr, which a kdump file does not carry).  Prints one line.
 Exit 0 on pass, 1 on failure, 2 when a file cannot be opened.
 """
 import struct
@@ -53,8 +57,24 @@ def pt_loads(path):
     return loads
 
 
+def uts_release(k):
+    """The release in init_uts_ns read by kernel-virtual address (this uses
+    the dump's VMCOREINFO, phys_base and page tables), or None."""
+    try:
+        k.attr['addrxlat.ostype'] = 'linux'
+        lines = k.attr['linux.vmcoreinfo.lines']
+        addr = int(lines['SYMBOL(init_uts_ns)'], 16)
+        addr += int(lines.get('OFFSET(uts_namespace.name)', '0'))
+        uts = bytes(k.read(kdumpfile.KDUMP_KVADDR, addr, 6 * 65))
+    except Exception:  # noqa: BLE001 - any failure means "cannot tell"
+        return None
+    if uts[:6] != b'Linux\0':
+        return None
+    return uts[2 * 65:3 * 65].split(b'\0')[0].decode('ascii', 'replace')
+
+
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5) or sys.argv[4:] not in ([], ['nokv']):
         print(__doc__.splitlines()[2], file=sys.stderr)
         return 2
     source_path, dump_path, level = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -119,13 +139,20 @@ def main():
     if level & 30 and not dropped:
         ok = False
         why.append('level %d excluded nothing' % level)
+    # Kernel-virtual reads work on the dump wherever they work on the source.
+    want_release = uts_release(src) if len(sys.argv) == 4 else None
+    got_release = uts_release(dump) if want_release else None
+    if want_release and got_release != want_release:
+        ok = False
+        why.append('init_uts_ns by virtual address: %r, source %r' % (
+            got_release, want_release))
     try:
         cpus = dump.attr['cpu.number']
     except Exception:  # noqa: BLE001 - absent when no notes were copied
         cpus = 'none'
-    print('%s %s: format %s, arch %s, max_pfn %s, cpus %s, %s%s' % (
+    print('%s %s: format %s, arch %s, max_pfn %s, cpus %s, release %s, %s%s' % (
         'ok' if ok else 'FAIL', dump_path, fmt, dump.attr['arch.name'],
-        dump.attr['max_pfn'], cpus,
+        dump.attr['max_pfn'], cpus, got_release or '-',
         ', '.join('%s %d' % kv for kv in counts.items()),
         ('; ' + '; '.join(why)) if why else ''))
     return 0 if ok else 1

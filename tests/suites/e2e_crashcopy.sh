@@ -9,16 +9,18 @@
 #   page-exact through python3-libkdumpfile (tests/crashcopy_pages.py);
 #   makedumpfile --dump-dmesg prints the source's log (lzo and zlib only:
 #   Debian 12's makedumpfile 1.7.2 is built without zstd);
-#   crash --osrelease prints VMCOREINFO's OSRELEASE.
+#   crash --osrelease prints VMCOREINFO's OSRELEASE;
+#   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
 # Then -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --json one valid object; at -d 31 we keep what makedumpfile keeps plus the
-# kernel image.  Once: usage errors, hostile inputs (not ELF,
-# truncated headers: exit 2; truncated data: exit 6 with the pages marked
-# lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with status bit
-# 0x8) and a full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for a
-# stream: exit 5, marked incomplete).  The tmpfs check needs root to mount;
-# without it that one check is reported as skipped (documented here).
+# kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
+# headers: exit 2; truncated data: exit 6 with the pages marked lost), an
+# interrupted dump (SIGINT: exit 6, NAME.incomplete with status bit 0x8), a
+# full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for a stream: exit 5,
+# marked incomplete) and the trimmed i386 cores (packed ILP32 header).  The
+# tmpfs check needs root to mount; without it that one check is reported as
+# skipped (documented here).
 # Last line: "e2e_crashcopy: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -332,6 +334,26 @@ interrupted() {
 	is_incomplete "$dir/int.incomplete"
 }
 
+# i386_ilp32 CLASS: the trimmed real i386 core with ELF CLASS headers
+# (fixtures/real) becomes a kdump file in i386's packed ILP32 layout, which
+# libkdumpfile opens as ia32, page-exact, with the status word at 412.
+i386_ilp32() {
+	local src out s
+	src=fixtures/real/bookworm-6.1-i386-$1.vmcore
+	out=$dir/i386-$1
+	rm -f "$out"
+	cc_run 0 "$out.err" -d 1 -l "$src" "$out" || return 1
+	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$out.pages"
+	[ "$s" -eq 0 ] && grep -q 'arch ia32' "$out.pages" || return 1
+	s=$(od -An -tu4 -j 412 -N 4 -- "$out" | tr -d ' ')
+	[ "$s" = 2 ] || {
+		printf '  status at 412: %s, expected 2 (lzo, complete)\n' "$s"
+		return 1
+	}
+}
+
 # full_stream: a stream to /dev/full fails with exit 5.
 full_stream() {
 	cc_run 5 "$dir/full.err" -F -d 31 -l "$core" >/dev/full
@@ -406,6 +428,8 @@ for suite in $suites; do
 		check "SIGINT: exit 6, NAME.incomplete with status 0x8" interrupted
 		check "stream to /dev/full: exit 5" full_stream
 		check "ENOSPC: exit 5, NAME.incomplete with status 0x8" full_disk
+		check "i386 ELF32 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf32
+		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
 	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers; do
