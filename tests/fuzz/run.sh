@@ -16,6 +16,7 @@ for bin in build/fuzz/tests/fuzz/fuzz_*; do
 	corpus=build/fuzz/corpus/$name
 	mkdir -p "$corpus"
 	seeds=""
+	[ -d "tests/fuzz/seeds/$name" ] && seeds="tests/fuzz/seeds/$name"
 	if [ "$name" = fuzz_vmcore ]; then
 		for d in fixtures/generated fixtures/real; do
 			[ -d "$d" ] && seeds="$seeds $d"
