@@ -31,6 +31,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,8 @@ enum { FILTER_WINDOW_PFNS = 1 << 20 };
 enum { READ_CHUNK_DEFAULT = 4 << 20 };
 /* Lost pfns named in the report; the rest are counted. */
 enum { LOST_PFNS_SHOWN = 8 };
+/* --num-threads beyond this compress with this many threads. */
+enum { KDUMP_THREADS_MAX = 64 };
 
 /* Set by SIGINT/SIGTERM; the copy loop stops at the next page. */
 static volatile sig_atomic_t stop_signal;
@@ -113,7 +116,7 @@ static void usage(FILE *f)
 "  -R                  reassemble a flattened stream from stdin into OUTPUT\n"
 "  -f                  overwrite OUTPUT if it exists\n"
 "  --dump-dmesg        write the kernel log (vmcore-dmesg layout) to OUTPUT\n"
-"  --num-threads N     accepted; pages are compressed by one thread for now\n"
+"  --num-threads N     compress with N threads (at most 64), written in order\n"
 "  --message-level N   accepted and ignored (makedumpfile compatibility)\n"
 "  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
 "  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
@@ -645,25 +648,33 @@ static struct crash_error *read_page(struct input *in, uint64_t pfn,
 }
 
 /*
- * The dumpable pages in pfn order, read in runs of up to @chunk bytes: the
- * callback gets each page (NULL when it could not be read).  Stops early on
- * a signal or when the callback fails.
+ * The dumpable pages in pfn order, read in runs of up to @chunk bytes.  For
+ * each run, @batch (if not NULL) sees all its pages at once (the threaded
+ * compressor), then @fn gets each page in order (NULL when it could not be
+ * read, with the read error).  Stops early on a signal or when a callback
+ * fails.
  */
 typedef struct crash_error *page_fn(void *arg, uint64_t pfn,
 				    const uint8_t *page,
 				    const struct crash_error *read_err);
+typedef struct crash_error *batch_fn(void *arg, uint64_t pfn, uint64_t count,
+				     const uint8_t *pages,
+				     struct crash_error *const *read_errs);
 
 static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 					 uint8_t *buf, size_t chunk,
 					 struct progress *prog, uint64_t *done,
-					 page_fn *fn, void *arg)
+					 batch_fn *batch, page_fn *fn, void *arg)
 {
 	uint64_t chunk_pages = chunk / in->page_size;
 	uint64_t pfn = 0;
-	struct crash_error *err;
-	while (pfn < in->max_mapnr) {
+	struct crash_error *err = NULL;
+	struct crash_error **perrs = calloc(chunk_pages, sizeof(*perrs));
+	if (!perrs)
+		return &crash_enomem;
+	while (pfn < in->max_mapnr && !err) {
 		if (stop_signal)
-			return NULL;
+			break;
 		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
 			uint64_t w;
 			memcpy(&w, map + pfn / 8, 8);
@@ -682,20 +693,67 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 			n++;
 		struct crash_error *rerr = vmcore_read_phys(in->vm, pfn * in->page_size,
 							    buf, n * in->page_size);
-		for (uint64_t i = 0; i < n; i++) {
-			uint8_t *page = buf + i * in->page_size;
-			struct crash_error *perr = rerr ? read_page(in, pfn + i, page) : NULL;
-			err = fn(arg, pfn + i, perr ? NULL : page, perr);
-			crash_error_destroy(perr);
-			if (err) {
-				crash_error_destroy(rerr);
-				return err;
-			}
+		if (rerr) {
+			// Page by page: one bad page must not cost its run.
+			for (uint64_t i = 0; i < n; i++)
+				perrs[i] = read_page(in, pfn + i, buf + i * in->page_size);
+			crash_error_destroy(rerr);
 		}
-		crash_error_destroy(rerr);
+		if (batch)
+			err = batch(arg, pfn, n, buf, perrs);
+		for (uint64_t i = 0; i < n && !err; i++)
+			err = fn(arg, pfn + i, perrs[i] ? NULL : buf + i * in->page_size,
+				 perrs[i]);
+		for (uint64_t i = 0; i < n; i++) {
+			crash_error_destroy(perrs[i]);
+			perrs[i] = NULL;
+		}
 		pfn += n;
 		*done += n;
 		progress_update(prog, *done * in->page_size);
+	}
+	free(perrs);
+	return err;
+}
+
+/*
+ * --num-threads N > 1: the pages of each run are compressed by N threads
+ * (one codec each) into per-page slots, then written in pfn order by the
+ * main thread.  The threads share nothing but read-only input and their own
+ * slots; they are joined before any slot is read.
+ */
+enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST };
+
+struct compress_slice {
+	struct codec *codec;
+	const uint8_t *pages;
+	struct crash_error *const *read_errs;
+	uint64_t first, count;
+	uint32_t page_size;
+	bool zero_check;
+	uint8_t *out;		/* slot i at out + i * page_size */
+	uint32_t *sizes, *flags;
+	uint8_t *kinds;
+	struct crash_error *err;
+};
+
+static void *compress_slice_run(void *arg)
+{
+	struct compress_slice *c = arg;
+	for (uint64_t i = c->first; i < c->first + c->count && !c->err; i++) {
+		const uint8_t *page = c->pages + i * c->page_size, *payload;
+		if (c->read_errs[i]) {
+			c->kinds[i] = SLOT_LOST;
+			continue;
+		}
+		if (c->zero_check && page_is_zero(page, c->page_size)) {
+			c->kinds[i] = SLOT_ZERO;
+			continue;
+		}
+		c->kinds[i] = SLOT_DATA;
+		c->err = codec_page(c->codec, page, &payload, &c->sizes[i], &c->flags[i]);
+		if (!c->err)
+			memcpy(c->out + i * c->page_size, payload, c->sizes[i]);
 	}
 	return NULL;
 }
@@ -706,7 +764,53 @@ struct kdump_copy {
 	bool zero_pages;	/* level bit 1 */
 	uint32_t page_size;
 	struct copy_stats *st;
+	/* Threaded compression: NULL codecs when single-threaded. */
+	unsigned int threads;
+	struct codec **codecs;
+	uint8_t *out;
+	uint32_t *sizes, *flags;
+	uint8_t *kinds;
+	uint64_t batch_pfn;
 };
+
+static struct crash_error *kdump_batch(void *arg, uint64_t pfn, uint64_t count,
+				       const uint8_t *pages,
+				       struct crash_error *const *read_errs)
+{
+	struct kdump_copy *k = arg;
+	struct compress_slice slices[KDUMP_THREADS_MAX];
+	pthread_t tids[KDUMP_THREADS_MAX];
+	bool started[KDUMP_THREADS_MAX] = {false};
+	uint64_t per = (count + k->threads - 1) / k->threads;
+	struct crash_error *err = NULL;
+	k->batch_pfn = pfn;
+	for (unsigned t = 0; t < k->threads; t++) {
+		uint64_t first = t * per < count ? t * per : count;
+		slices[t] = (struct compress_slice){
+			.codec = k->codecs[t], .pages = pages, .read_errs = read_errs,
+			.first = first, .count = count - first < per ? count - first : per,
+			.page_size = k->page_size, .zero_check = k->zero_pages,
+			.out = k->out, .sizes = k->sizes, .flags = k->flags,
+			.kinds = k->kinds,
+		};
+		// Slice 0 runs here; a thread that cannot start runs here too.
+		if (t > 0 && slices[t].count)
+			started[t] = pthread_create(&tids[t], NULL, compress_slice_run,
+						    &slices[t]) == 0;
+	}
+	for (unsigned t = 0; t < k->threads; t++)
+		if (!started[t])
+			compress_slice_run(&slices[t]);
+	for (unsigned t = 0; t < k->threads; t++) {
+		if (started[t])
+			pthread_join(tids[t], NULL);
+		if (slices[t].err && !err)
+			err = slices[t].err;
+		else
+			crash_error_destroy(slices[t].err);
+	}
+	return err;
+}
 
 static struct crash_error *kdump_page(void *arg, uint64_t pfn,
 				      const uint8_t *page,
@@ -719,6 +823,15 @@ static struct crash_error *kdump_page(void *arg, uint64_t pfn,
 		note_lost(k->st, pfn, read_err);
 		return kdump_writer_lost(k->w, pfn);
 	}
+	if (k->codecs) {
+		uint64_t i = pfn - k->batch_pfn;
+		if (k->kinds[i] == SLOT_ZERO) {
+			k->st->zero_pages++;
+			return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
+		}
+		return kdump_writer_page(k->w, pfn, false, k->out + i * k->page_size,
+					 k->sizes[i], k->flags[i]);
+	}
 	if (k->zero_pages && page_is_zero(page, k->page_size)) {
 		k->st->zero_pages++;
 		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
@@ -727,6 +840,40 @@ static struct crash_error *kdump_page(void *arg, uint64_t pfn,
 	if (err)
 		return err;
 	return kdump_writer_page(k->w, pfn, false, payload, size, flags);
+}
+
+/* Set up --num-threads: a codec per thread and the per-page slots. */
+static struct crash_error *kdump_copy_threads(struct kdump_copy *k,
+					      enum codec_kind kind,
+					      unsigned int threads,
+					      size_t chunk)
+{
+	size_t pages = chunk / k->page_size;
+	k->codecs = calloc(threads, sizeof(*k->codecs));
+	k->out = malloc(chunk);
+	k->sizes = calloc(pages, sizeof(*k->sizes));
+	k->flags = calloc(pages, sizeof(*k->flags));
+	k->kinds = calloc(pages, 1);
+	if (!k->codecs || !k->out || !k->sizes || !k->flags || !k->kinds)
+		return &crash_enomem;
+	k->threads = threads;
+	for (unsigned t = 0; t < threads; t++) {
+		struct crash_error *err = codec_create(kind, k->page_size, &k->codecs[t]);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static void kdump_copy_deinit(struct kdump_copy *k)
+{
+	for (unsigned t = 0; k->codecs && t < k->threads; t++)
+		codec_destroy(k->codecs[t]);
+	free(k->codecs);
+	free(k->out);
+	free(k->sizes);
+	free(k->flags);
+	free(k->kinds);
 }
 
 /* ELF: zero pages are excluded before the layout is fixed (spec §3). */
@@ -1079,9 +1226,9 @@ int main(int argc, char **argv)
 
 	if (o.reassemble)
 		return reassemble(&o);
-	if (o.threads > 1)
-		fprintf(stderr, "%s: note: --num-threads %u: compressing with one thread "
-			"(threads are not implemented yet)\n", program, o.threads);
+	if (o.threads > 1 && o.format == FORMAT_ELF)
+		fprintf(stderr, "%s: note: --num-threads: -E compresses nothing, "
+			"one thread copies\n", program);
 
 	rc = input_open(&o, &in);
 	if (rc != EXIT_OK)
@@ -1118,7 +1265,7 @@ int main(int argc, char **argv)
 		struct zero_scan z = {.map = dump, .page_size = in.page_size, .st = &st};
 		progress_init(&prog, STDERR_FILENO, show, "zero scan",
 			      bit_count(dump, in.max_mapnr) * in.page_size);
-		err = for_each_page(&in, dump, buf, chunk, &prog, &done,
+		err = for_each_page(&in, dump, buf, chunk, &prog, &done, NULL,
 				    zero_scan_page, &z);
 		progress_deinit(&prog);
 		if (err) {
@@ -1177,9 +1324,20 @@ int main(int argc, char **argv)
 			.w = kw, .codec = codec, .zero_pages = o.dump_level & 1,
 			.page_size = in.page_size, .st = &st,
 		};
+		if (o.threads > 1) {
+			err = kdump_copy_threads(&k, o.codec, o.threads < KDUMP_THREADS_MAX
+						 ? o.threads : KDUMP_THREADS_MAX, chunk);
+			if (err) {
+				kdump_copy_deinit(&k);
+				rc = EXIT_OUTPUT;
+				goto fail;
+			}
+		}
 		progress_init(&prog, STDERR_FILENO, show, "copying",
 			      st.dumpable_pages * in.page_size);
-		err = for_each_page(&in, dump, buf, chunk, &prog, &done, kdump_page, &k);
+		err = for_each_page(&in, dump, buf, chunk, &prog, &done,
+				    k.codecs ? kdump_batch : NULL, kdump_page, &k);
+		kdump_copy_deinit(&k);
 		progress_deinit(&prog);
 		st.done_pages = done;
 		struct kdump_writer_counts counts;

@@ -11,7 +11,8 @@
 #   Debian 12's makedumpfile 1.7.2 is built without zstd);
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
-# Then -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
+# Then --num-threads 4 writes the same bytes as one thread,
+# -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --json one valid object; at -d 31 we keep what makedumpfile keeps plus the
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
@@ -261,6 +262,14 @@ vs_makedumpfile_counts() {
 	[ -n "$mdf" ] && [ -n "$ours" ] && [ $((ours - kept)) -eq "$mdf" ]
 }
 
+# threads_identical: --num-threads 4 writes the single-threaded file, byte
+# for byte (in-order writing; per-page compression is deterministic).
+threads_identical() {
+	rm -f "$dir/t4"
+	cc_run 0 "$dir/t4.err" --num-threads 4 -d 31 -z "$core" "$dir/t4" &&
+		same "$dir/d31z" "$dir/t4"
+}
+
 # usage_errors: exit 1 for bad usage, before touching any file.
 usage_errors() {
 	local ok
@@ -413,6 +422,7 @@ for suite in $suites; do
 			fi
 		done
 	done
+	check "--num-threads 4 == one thread, byte for byte" threads_identical
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
 	check "-E -d 0: page-exact" elf_exact 0
@@ -432,7 +442,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done
