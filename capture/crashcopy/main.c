@@ -1200,19 +1200,204 @@ fail:
 	return EXIT_UNREADABLE;
 }
 
+/*
+ * The kdump header's fields from VMCOREINFO and the input; CRASHTIME and
+ * NUMBER(phys_base) are optional (0), a malformed one is an error.
+ */
+static struct crash_error *kdump_info_fill(const struct options *o,
+					   const struct input *in,
+					   enum kdump_abi abi,
+					   struct kdump_header_info *info)
+{
+	int64_t phys_base = 0;
+	uint64_t crashtime = 0;
+	struct crash_error *err = vmcoreinfo_decimal(in->vi, "CRASHTIME", &crashtime);
+	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+		return err;
+	err = vmcoreinfo_number(in->vi, "phys_base", &phys_base);
+	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+		return err;
+	*info = (struct kdump_header_info){
+		.format = *vmcore_format(in->vm),
+		.abi = abi,
+		.block_size = in->page_size,
+		.max_mapnr = in->max_mapnr,
+		.crashtime = crashtime,
+		.nr_cpus = vmcore_cpu_count(in->vm),
+		.phys_base = (uint64_t)phys_base,
+		.dump_level = (int32_t)o->dump_level,
+		.codec = o->codec,
+		.notes = in->notes,
+		.notes_size = in->notes_size,
+		.vmcoreinfo_offset = in->vmcoreinfo_offset,
+		.vmcoreinfo_size = in->vmcoreinfo_size,
+		.shared_zero_page = o->dump_level & 1,
+	};
+	fill_utsname(in, info->utsname);
+	return NULL;
+}
+
+/* One copy from the bitmaps to the sink; the writers' shared state. */
+struct copy_run {
+	const struct options *o;
+	struct input *in;
+	const uint8_t *ram;
+	uint8_t *dump;
+	uint8_t *buf;
+	size_t chunk;
+	bool show;		/* progress on stderr */
+	struct progress prog;
+	struct copy_stats *st;
+	struct dump_sink *sink;
+	bool output_failed;
+};
+
+/* Print and count an error of the output side. */
+static void output_error(struct copy_run *r, struct crash_error *err)
+{
+	r->output_failed = true;
+	print_error(NULL, err);
+	crash_error_destroy(err);
+}
+
+/*
+ * The kdump-compressed copy: headers and bitmaps, then every dumpable page.
+ * Returns EXIT_OK once pages went out (the outcome is in r->st and
+ * r->output_failed), or the exit code of a setup failure (printed).
+ */
+static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
+{
+	struct codec *codec = NULL;
+	struct kdump_writer *w = NULL;
+	uint64_t done = 0;
+	struct crash_error *err = codec_create(r->o->codec, r->in->page_size, &codec);
+	if (!err)
+		err = kdump_writer_create(r->sink, info, r->ram, r->dump,
+					  r->st->dumpable_pages, &w);
+	struct kdump_copy k = {
+		.w = w, .codec = codec, .zero_pages = r->o->dump_level & 1,
+		.page_size = r->in->page_size, .st = r->st,
+	};
+	if (!err && r->o->threads > 1)
+		err = kdump_copy_threads(&k, r->o->codec,
+					 r->o->threads < KDUMP_THREADS_MAX
+					 ? r->o->threads : KDUMP_THREADS_MAX, r->chunk);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		kdump_copy_deinit(&k);
+		kdump_writer_destroy(w);
+		codec_destroy(codec);
+		return EXIT_OUTPUT;
+	}
+	progress_init(&r->prog, STDERR_FILENO, r->show, "copying",
+		      r->st->dumpable_pages * r->in->page_size);
+	err = for_each_page(r->in, r->dump, r->buf, r->chunk, &r->prog, &done,
+			    k.codecs ? kdump_batch : NULL, kdump_page, &k);
+	progress_deinit(&r->prog);
+	r->st->done_pages = done;
+	struct kdump_writer_counts counts;
+	kdump_writer_counts(w, &counts);
+	r->st->output_size = counts.data_bytes;
+	if (err)
+		output_error(r, err);
+	bool complete = false;
+	err = kdump_writer_finish(w, &complete);
+	if (err)
+		output_error(r, err);
+	r->st->complete = complete && !r->output_failed && !stop_signal;
+	kdump_copy_deinit(&k);
+	kdump_writer_destroy(w);
+	codec_destroy(codec);
+	return EXIT_OK;
+}
+
+/* The ELF copy (-E); returns as copy_kdump() does. */
+static int copy_elf(struct copy_run *r)
+{
+	struct elf_writer *w = NULL;
+	struct elf_writer_info info = {
+		.format = *vmcore_format(r->in->vm),
+		.elf_class = vmcore_elf_class(r->in->vm),
+		.machine = vmcore_machine(r->in->vm),
+		.page_size = r->in->page_size,
+		.notes = r->in->notes,
+		.notes_size = r->in->notes_size,
+		.segments = r->in->segs,
+		.segment_count = r->in->seg_count,
+		.dump_bitmap = r->dump,
+		.max_mapnr = r->in->max_mapnr,
+	};
+	struct crash_error *err = elf_writer_create(r->sink, &info, &w);
+	if (err) {
+		int rc = err->code == CRASH_ERR_OS ? EXIT_OUTPUT : EXIT_UNREADABLE;
+		print_error(rc == EXIT_OUTPUT ? NULL : r->o->vmcore_path, err);
+		crash_error_destroy(err);
+		return rc;
+	}
+	progress_init(&r->prog, STDERR_FILENO, r->show, "copying",
+		      elf_writer_data_size(w));
+	err = elf_copy(r->in, w, r->buf, r->chunk, &r->prog, r->st);
+	progress_deinit(&r->prog);
+	r->st->done_pages = r->st->output_size / r->in->page_size;
+	if (err)
+		output_error(r, err);
+	r->st->complete = !r->output_failed && !stop_signal && !r->st->lost_pages;
+	err = elf_writer_finish(w, r->st->complete);
+	if (err) {
+		output_error(r, err);
+		r->st->complete = false;
+	}
+	elf_writer_destroy(w);
+	return EXIT_OK;
+}
+
+/* ELF with level bit 1: drop zero pages from @r->dump before the layout. */
+static int scan_zero_pages(struct copy_run *r)
+{
+	uint64_t done = 0;
+	struct zero_scan z = {.map = r->dump, .page_size = r->in->page_size,
+			      .st = r->st};
+	progress_init(&r->prog, STDERR_FILENO, r->show, "zero scan",
+		      bit_count(r->dump, r->in->max_mapnr) * r->in->page_size);
+	struct crash_error *err = for_each_page(r->in, r->dump, r->buf, r->chunk,
+						&r->prog, &done, NULL,
+						zero_scan_page, &z);
+	progress_deinit(&r->prog);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		return EXIT_UNREADABLE;
+	}
+	return EXIT_OK;
+}
+
+/* What happened, on stderr: a signal, lost pages. */
+static void report_outcome(const struct copy_run *r)
+{
+	const struct copy_stats *st = r->st;
+	if (st->interrupted)
+		fprintf(stderr, "%s: stopped by signal %d after %" PRIu64 " of %" PRIu64
+			" pages: %s is marked incomplete\n", program, (int)stop_signal,
+			st->done_pages, st->dumpable_pages, dump_sink_name(r->sink));
+	if (st->lost_pages) {
+		fprintf(stderr, "%s: %" PRIu64 " pages could not be read and are marked lost:",
+			program, st->lost_pages);
+		for (uint64_t i = 0; i < st->lost_pages && i < LOST_PFNS_SHOWN; i++)
+			fprintf(stderr, " 0x%" PRIx64, st->lost_pfns[i]);
+		fprintf(stderr, "%s\n", st->lost_pages > LOST_PFNS_SHOWN ? " ..." : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	struct input in = {0};
 	struct copy_stats st = {0};
-	struct dump_sink *sink = NULL;
-	struct kdump_writer *kw = NULL;
-	struct elf_writer *ew = NULL;
-	struct codec *codec = NULL;
-	uint8_t *ram = NULL, *dump = NULL, *buf = NULL;
-	struct crash_error *err = NULL;
-	struct progress prog;
-	bool output_failed = false;
+	struct copy_run r = {.o = &o, .in = &in, .st = &st};
+	struct kdump_header_info kinfo;
+	uint8_t *ram = NULL;
+	struct crash_error *err;
 	int rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -1239,209 +1424,82 @@ int main(int argc, char **argv)
 	}
 
 	enum kdump_abi abi = KDUMP_ABI_LP64;
-	const struct rd_format *fmt = vmcore_format(in.vm);
-	if (o.format == FORMAT_KDUMP &&
-	    !abi_of_machine(vmcore_machine(in.vm), fmt->ptr_size, &abi)) {
-		fprintf(stderr, "%s: %s: e_machine %u: no kdump header layout known "
-			"for this architecture (try -E)\n", program, o.vmcore_path,
-			vmcore_machine(in.vm));
+	if (o.format == FORMAT_KDUMP) {
+		if (!abi_of_machine(vmcore_machine(in.vm), vmcore_format(in.vm)->ptr_size,
+				    &abi)) {
+			fprintf(stderr, "%s: %s: e_machine %u: no kdump header layout known "
+				"for this architecture (try -E)\n", program, o.vmcore_path,
+				vmcore_machine(in.vm));
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+		err = kdump_info_fill(&o, &in, abi, &kinfo);
+		if (err) {
+			print_error(o.vmcore_path, err);
+			crash_error_destroy(err);
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+	}
+	rc = build_bitmaps(&o, &in, &ram, &r.dump, &st);
+	if (rc != EXIT_OK)
+		goto out;
+	r.ram = ram;
+	r.chunk = chunk_size(&o, in.page_size);
+	r.buf = malloc(r.chunk);
+	if (!r.buf) {
+		print_error(NULL, &crash_enomem);
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
-	rc = build_bitmaps(&o, &in, &ram, &dump, &st);
-	if (rc != EXIT_OK)
-		goto out;
-	size_t chunk = chunk_size(&o, in.page_size);
-	buf = malloc(chunk);
-	if (!buf) {
-		err = &crash_enomem;
-		rc = EXIT_OUTPUT;
-		goto fail;
-	}
-	bool show = o.progress || isatty(STDERR_FILENO);
-	uint64_t done = 0;
+	r.show = o.progress || isatty(STDERR_FILENO);
+	progress_init(&r.prog, STDERR_FILENO, false, "", 0);
 
 	if (o.format == FORMAT_ELF && (o.dump_level & 1) && !stop_signal) {
-		struct zero_scan z = {.map = dump, .page_size = in.page_size, .st = &st};
-		progress_init(&prog, STDERR_FILENO, show, "zero scan",
-			      bit_count(dump, in.max_mapnr) * in.page_size);
-		err = for_each_page(&in, dump, buf, chunk, &prog, &done, NULL,
-				    zero_scan_page, &z);
-		progress_deinit(&prog);
-		if (err) {
-			rc = EXIT_UNREADABLE;
-			goto fail;
-		}
-		done = 0;
+		rc = scan_zero_pages(&r);
+		if (rc != EXIT_OK)
+			goto out;
 	}
-	st.dumpable_pages = bit_count(dump, in.max_mapnr);
+	st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
 
-	err = o.flat ? dump_sink_flat_create(STDOUT_FILENO, "stdout", &sink)
-		     : dump_sink_file_create(o.output_path, o.overwrite, &sink);
+	err = o.flat ? dump_sink_flat_create(STDOUT_FILENO, "stdout", &r.sink)
+		     : dump_sink_file_create(o.output_path, o.overwrite, &r.sink);
 	if (err) {
-		rc = EXIT_OUTPUT;
-		goto fail;
-	}
-
-	if (o.format == FORMAT_KDUMP) {
-		struct kdump_header_info info = {
-			.format = *fmt,
-			.abi = abi,
-			.block_size = in.page_size,
-			.max_mapnr = in.max_mapnr,
-			.nr_cpus = vmcore_cpu_count(in.vm),
-			.dump_level = (int32_t)o.dump_level,
-			.codec = o.codec,
-			.notes = in.notes,
-			.notes_size = in.notes_size,
-			.vmcoreinfo_offset = in.vmcoreinfo_offset,
-			.vmcoreinfo_size = in.vmcoreinfo_size,
-			.shared_zero_page = o.dump_level & 1,
-		};
-		int64_t phys_base = 0;
-		fill_utsname(&in, info.utsname);
-		err = vmcoreinfo_decimal(in.vi, "CRASHTIME", &info.crashtime);
-		if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
-			info.crashtime = 0;
-		if (!err)
-			err = vmcoreinfo_number(in.vi, "phys_base", &phys_base);
-		if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
-			phys_base = 0;
-		if (err) {
-			rc = EXIT_UNREADABLE;
-			goto fail;
-		}
-		info.phys_base = (uint64_t)phys_base;
-		err = codec_create(o.codec, in.page_size, &codec);
-		if (!err)
-			err = kdump_writer_create(sink, &info, ram, dump,
-						  st.dumpable_pages, &kw);
-		if (err) {
-			rc = EXIT_OUTPUT;
-			goto fail;
-		}
-		struct kdump_copy k = {
-			.w = kw, .codec = codec, .zero_pages = o.dump_level & 1,
-			.page_size = in.page_size, .st = &st,
-		};
-		if (o.threads > 1) {
-			err = kdump_copy_threads(&k, o.codec, o.threads < KDUMP_THREADS_MAX
-						 ? o.threads : KDUMP_THREADS_MAX, chunk);
-			if (err) {
-				kdump_copy_deinit(&k);
-				rc = EXIT_OUTPUT;
-				goto fail;
-			}
-		}
-		progress_init(&prog, STDERR_FILENO, show, "copying",
-			      st.dumpable_pages * in.page_size);
-		err = for_each_page(&in, dump, buf, chunk, &prog, &done,
-				    k.codecs ? kdump_batch : NULL, kdump_page, &k);
-		kdump_copy_deinit(&k);
-		progress_deinit(&prog);
-		st.done_pages = done;
-		struct kdump_writer_counts counts;
-		kdump_writer_counts(kw, &counts);
-		st.output_size = counts.data_bytes;
-		if (err) {
-			// The writer failed: the output is what is broken.
-			output_failed = true;
-			print_error(NULL, err);
-			crash_error_destroy(err);
-		}
-		bool complete = false;
-		err = kdump_writer_finish(kw, &complete);
-		st.complete = complete && !output_failed && !stop_signal;
-	} else {
-		struct elf_writer_info info = {
-			.format = *fmt,
-			.elf_class = vmcore_elf_class(in.vm),
-			.machine = vmcore_machine(in.vm),
-			.page_size = in.page_size,
-			.notes = in.notes,
-			.notes_size = in.notes_size,
-			.segments = in.segs,
-			.segment_count = in.seg_count,
-			.dump_bitmap = dump,
-			.max_mapnr = in.max_mapnr,
-		};
-		err = elf_writer_create(sink, &info, &ew);
-		if (err) {
-			rc = err->code == CRASH_ERR_OS ? EXIT_OUTPUT : EXIT_UNREADABLE;
-			goto fail;
-		}
-		progress_init(&prog, STDERR_FILENO, show, "copying",
-			      elf_writer_data_size(ew));
-		err = elf_copy(&in, ew, buf, chunk, &prog, &st);
-		progress_deinit(&prog);
-		st.done_pages = st.output_size / in.page_size;
-		if (err) {
-			output_failed = true;
-			print_error(NULL, err);
-			crash_error_destroy(err);
-		}
-		st.complete = !output_failed && !stop_signal && !st.lost_pages;
-		err = elf_writer_finish(ew, st.complete);
-	}
-	if (err) {
-		output_failed = true;
 		print_error(NULL, err);
 		crash_error_destroy(err);
-		err = NULL;
-		st.complete = false;
+		rc = EXIT_OUTPUT;
+		goto out;
 	}
+	rc = o.format == FORMAT_KDUMP ? copy_kdump(&r, &kinfo) : copy_elf(&r);
+	if (rc != EXIT_OK)
+		goto out;
 	st.interrupted = stop_signal != 0;
 
 	// A file is renamed only when every page was written (lost input
 	// pages included); an interrupted or failed file stays NAME.incomplete.
 	// A stream gets its end marker whenever it still works, so the
 	// receiver holds a readable, marked dump.
-	if (!output_failed && (dump_sink_is_stream(sink) || !st.interrupted)) {
-		err = dump_sink_finish(sink);
-		if (err) {
-			output_failed = true;
-			print_error(NULL, err);
-			crash_error_destroy(err);
-			err = NULL;
-		}
+	if (!r.output_failed && (dump_sink_is_stream(r.sink) || !st.interrupted)) {
+		err = dump_sink_finish(r.sink);
+		if (err)
+			output_error(&r, err);
 	}
-	if (output_failed)
+	if (r.output_failed)
 		rc = EXIT_OUTPUT;
 	else if (st.interrupted || !st.complete)
 		rc = EXIT_INCOMPLETE;
-	else
-		rc = EXIT_OK;
-	if (st.interrupted)
-		fprintf(stderr, "%s: stopped by signal %d after %" PRIu64 " of %" PRIu64
-			" pages: %s is marked incomplete\n", program, (int)stop_signal,
-			st.done_pages, st.dumpable_pages, dump_sink_name(sink));
-	if (st.lost_pages) {
-		fprintf(stderr, "%s: %" PRIu64 " pages could not be read and are marked lost:",
-			program, st.lost_pages);
-		for (uint64_t i = 0; i < st.lost_pages && i < LOST_PFNS_SHOWN; i++)
-			fprintf(stderr, " 0x%" PRIx64, st.lost_pfns[i]);
-		fprintf(stderr, "%s\n", st.lost_pages > LOST_PFNS_SHOWN ? " ..." : "");
-	}
-	st.seconds = progress_seconds(&prog);
-	if (o.json)
-		print_json(&o, &in, &st, rc);
-	goto out;
+	report_outcome(&r);
+	st.seconds = progress_seconds(&r.prog);
 
-fail:
-	print_error(rc == EXIT_UNREADABLE ? o.vmcore_path : NULL, err);
-	crash_error_destroy(err);
-	if (o.json)
-		print_json(&o, &in, &st, rc);
 out:
-	kdump_writer_destroy(kw);
-	elf_writer_destroy(ew);
-	codec_destroy(codec);
-	dump_sink_destroy(sink);
+	if (o.json && in.vm)
+		print_json(&o, &in, &st, rc);
+	dump_sink_destroy(r.sink);
 	if (st.filter_fallback && in.x)
 		free((char *)st.filter_fallback);
-	free(buf);
+	free(r.buf);
 	free(ram);
-	free(dump);
+	free(r.dump);
 	input_deinit(&in);
 	return rc;
 }
