@@ -72,6 +72,8 @@ enum { PAGE_SIZE_MIN = 4096, PAGE_SIZE_MAX = 256 << 10 };
 enum { FILTER_WINDOW_PFNS = 1 << 20 };
 /* Default bytes read from the vmcore at once. */
 enum { READ_CHUNK_DEFAULT = 4 << 20 };
+/* Largest bitmap without --max-memory: 512 MiB, 2^32 pfns. */
+static const uint64_t bitmap_size_default_max = 512ULL << 20;
 /* Lost pfns named in the report; the rest are counted. */
 enum { LOST_PFNS_SHOWN = 8 };
 /* --num-threads beyond this compress with this many threads. */
@@ -427,11 +429,17 @@ static int input_open(const struct options *o, struct input *in)
 		if (end > in->max_mapnr)
 			in->max_mapnr = end;
 	}
-	// The bitmaps are 2 bits per pfn: 2^40 pfns (4 PiB of 4 KiB pages)
-	// is beyond any machine and keeps the bitmap sizes in size_t.
-	if (in->max_mapnr > (1ULL << 40)) {
+	// Each of the two bitmaps (and the writer's copies) takes a bit per
+	// pfn up to the highest PT_LOAD: a lying header must not make us
+	// allocate gigabytes.  bitmap_size_default_max covers 16 TiB of 4 KiB
+	// pages; --max-memory raises (or lowers) it to a quarter of its value.
+	uint64_t bitmap_max = o->max_memory ? o->max_memory / 4 : bitmap_size_default_max;
+	if (in->max_mapnr / 8 > bitmap_max) {
 		fprintf(stderr, "%s: %s: highest PT_LOAD ends at pfn 0x%" PRIx64
-			", past 2^40 pages\n", program, o->vmcore_path, in->max_mapnr);
+			": a bitmap of %" PRIu64 " MiB exceeds the limit of %" PRIu64
+			" MiB (raise --max-memory to 4 times that)\n", program,
+			o->vmcore_path, in->max_mapnr, in->max_mapnr / 8 >> 20,
+			bitmap_max >> 20);
 		return EXIT_UNREADABLE;
 	}
 

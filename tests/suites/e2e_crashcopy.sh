@@ -16,12 +16,12 @@
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --json one valid object; at -d 31 we keep what makedumpfile keeps plus the
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
-# headers: exit 2; truncated data: exit 6 with the pages marked lost), an
-# interrupted dump (SIGINT: exit 6, NAME.incomplete with status bit 0x8), a
-# full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for a stream: exit 5,
-# marked incomplete) and the trimmed i386 cores (packed ILP32 header).  The
-# tmpfs check needs root to mount; without it that one check is reported as
-# skipped (documented here).
+# headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
+# marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
+# status bit 0x8), a full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for
+# a stream: exit 5, marked incomplete) and the trimmed i386 cores (packed
+# ILP32 header).  The tmpfs check needs root to mount; without it that one
+# check is reported as skipped (documented here).
 # Last line: "e2e_crashcopy: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -293,7 +293,8 @@ no_clobber() {
 		[ "$(cat "$dir/keep")" = keep ]
 }
 
-# hostile_inputs: no ELF, headers cut short: exit 2; data cut short: exit 6
+# hostile_inputs: no ELF, headers cut short, a PT_LOAD far beyond RAM: exit
+# 2; data cut short: exit 6
 # with the unreadable pages marked lost (incomplete bit), never a crash.
 hostile_inputs() {
 	local ok
@@ -304,6 +305,22 @@ hostile_inputs() {
 	cc_run 2 "$dir/h.err" -d 31 -l "$dir/cut-headers" "$dir/h2" || ok=1
 	: >"$dir/empty"
 	cc_run 2 "$dir/h.err" -d 31 -l "$dir/empty" "$dir/h3" || ok=1
+	# A PT_LOAD moved to 2^51: bitmaps of 64 GiB are refused, not allocated.
+	"$python" -c '
+import shutil, struct, sys
+shutil.copyfile(sys.argv[1], sys.argv[2])
+with open(sys.argv[2], "r+b") as f:
+    ehdr = f.read(64)
+    phoff, = struct.unpack_from("<Q", ehdr, 32)
+    phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+    for i in range(phnum):
+        f.seek(phoff + i * phentsize)
+        if struct.unpack("<I", f.read(4))[0] == 1:
+            f.seek(phoff + i * phentsize + 24)
+            f.write(struct.pack("<Q", 1 << 51))
+            break
+' fixtures/real/bookworm-6.1.vmcore "$dir/far-load"
+	cc_run 2 "$dir/h.err" -d 31 -l "$dir/far-load" "$dir/h5" || ok=1
 	head -c 100000000 "$core" >"$dir/cut-data"
 	rm -f "$dir/h4"
 	cc_run 6 "$dir/h4.err" -d 31 -l "$dir/cut-data" "$dir/h4" || ok=1
@@ -442,7 +459,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers h4 int.incomplete t4; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done
