@@ -103,9 +103,12 @@ fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
 install: crashdmesg/crashdmesg $(COPY_BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
 	install -m 0644 doc/crashdmesg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crashdmesg.1
+	$(if $(COPY_BINS),install -m 0755 capture/crashcopy/crashcopy $(DESTDIR)$(PREFIX)/bin/crashcopy)
+	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
 
 clean:
 	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy

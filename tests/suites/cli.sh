@@ -49,7 +49,9 @@ if [ ! -f "$core" ]; then
 	# make install puts the binary and the man page under DESTDIR/PREFIX.
 if make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
 	[ -x "$tmp/root/usr/bin/crashdmesg" ] &&
-	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ]; then
+	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ] &&
+	[ -x "$tmp/root/usr/bin/crashcopy" ] &&
+	[ -f "$tmp/root/usr/share/man/man8/crashcopy.8" ]; then
 	pass
 else
 	fail "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$tmp/install.log")"
@@ -164,7 +166,9 @@ fi
 # make install puts the binary and the man page under DESTDIR/PREFIX.
 if make -s install DESTDIR="$tmp/root" PREFIX=/usr >"$tmp/install.log" 2>&1 &&
 	[ -x "$tmp/root/usr/bin/crashdmesg" ] &&
-	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ]; then
+	[ -f "$tmp/root/usr/share/man/man1/crashdmesg.1" ] &&
+	[ -x "$tmp/root/usr/bin/crashcopy" ] &&
+	[ -f "$tmp/root/usr/share/man/man8/crashcopy.8" ]; then
 	pass
 else
 	fail "make install DESTDIR=... PREFIX=/usr: $(tail -n 3 "$tmp/install.log")"
