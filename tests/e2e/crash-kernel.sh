@@ -1,6 +1,7 @@
 #!/bin/sh
 # crash-kernel.sh [--suite S] [--arch amd64|i386] [--core-headers elf32|elf64]
-#                 [--cache DIR] [--flood N] [--append ARGS] OUTDIR
+#                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
+#                 OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -20,6 +21,15 @@
 # the log ring wraps; the Debian kernels' 128 KiB ring wraps at N=3000.
 # --append ARGS adds words to the first kernel's command line, e.g.
 # log_buf_len=16M for the large dynamic ring of a many-CPU server.
+# --mem MIB sets the guest's RAM (default 384); above 512 MiB the capture
+# kernel gets crashkernel=192M instead of 144M.
+# --fill makes every makedumpfile dump level exclude something: before the
+# crash the first kernel writes page cache to an ext2 file system on a third
+# virtio disk (mounted with the ext4 driver, whose data pages carry buffer
+# heads: PG_private, dump level 4) and to tmpfs (level 2), starts
+# tests/e2e/fill.c (built on the host with gcc -static) holding anonymous
+# memory (level 8), and leaves the rest free (level 16): about 20 % of RAM as
+# cache, 35 % as user data. Mixed compressible and random data in both.
 #
 # Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
 # $CRASHKIT_CACHE, else .cache/kernels under the repository root).
@@ -46,7 +56,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -56,6 +66,7 @@ core_headers=
 cache=
 flood=0
 extra_append=
+fill=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -88,6 +99,15 @@ while [ $# -gt 0 ]; do
 		extra_append=$2
 		shift 2
 		;;
+	--mem)
+		[ $# -ge 2 ] || usage
+		MEM_MIB=$2
+		shift 2
+		;;
+	--fill)
+		fill=1
+		shift
+		;;
 	--) shift && break ;;
 	-*) usage ;;
 	*) break ;;
@@ -98,6 +118,16 @@ outdir=$1
 case $flood in
 '' | *[!0-9]*) die "--flood wants a number of records, got '$flood'" ;;
 esac
+case $MEM_MIB in
+'' | *[!0-9]*) die "--mem wants a size in MiB, got '$MEM_MIB'" ;;
+esac
+[ "$MEM_MIB" -ge 256 ] || die "--mem wants at least 256 MiB, got $MEM_MIB"
+if [ "$MEM_MIB" -gt 512 ]; then
+	CRASHKERNEL=192M
+	# TCG boots, fills and copies more slowly with more RAM.
+	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
+fi
+[ -z "$fill" ] || [ "$arch" = amd64 ] || die "--fill is for --arch amd64 (fill.c is built for the host)"
 case $arch in
 amd64)
 	qemu="qemu-system-x86_64"
@@ -173,14 +203,17 @@ tree_busybox() {
 	done
 }
 
-# tree_modules DIR: virtio_pci and virtio_blk with their dependencies,
-# decompressed, and lib/modules/load-order naming them in insmod order.
+# tree_modules DIR [MODULE...]: virtio_pci, virtio_blk and the MODULEs with
+# their dependencies, decompressed, and lib/modules/load-order naming them in
+# insmod order.
 tree_modules() {
-	local mod line path name order
-	mkdir -p "$1/lib/modules"
-	order=$1/lib/modules/load-order
+	local mod line path name order dir
+	dir=$1
+	shift
+	mkdir -p "$dir/lib/modules"
+	order=$dir/lib/modules/load-order
 	: >"$order"
-	for mod in virtio_pci virtio_blk; do
+	for mod in virtio_pci virtio_blk "$@"; do
 		modprobe -d "$kdir" -S "$version" --show-depends "$mod" >"$work/deps" ||
 			die "$label: modprobe --show-depends $mod failed in $kdir"
 		while read -r line; do
@@ -193,11 +226,16 @@ tree_modules() {
 			name=${path##*/}
 			name=${name%%.ko*}.ko
 			grep -qx "$name" "$order" && continue
+			# CPU-specific accelerators (ext4's crc32c-intel) refuse
+			# qemu64's CPU; the generic code is built in.
+			case $name in
+			*-intel.ko) continue ;;
+			esac
 			case $path in
-			*.ko) cp "$path" "$1/lib/modules/$name" ;;
-			*.ko.xz) xz -dc "$path" >"$1/lib/modules/$name" ;;
-			*.ko.zst) zstd -qdc "$path" >"$1/lib/modules/$name" ;;
-			*.ko.gz) gzip -dc "$path" >"$1/lib/modules/$name" ;;
+			*.ko) cp "$path" "$dir/lib/modules/$name" ;;
+			*.ko.xz) xz -dc "$path" >"$dir/lib/modules/$name" ;;
+			*.ko.zst) zstd -qdc "$path" >"$dir/lib/modules/$name" ;;
+			*.ko.gz) gzip -dc "$path" >"$dir/lib/modules/$name" ;;
 			*) die "$label: unexpected module file $path" ;;
 			esac
 			printf '%s\n' "$name" >>"$order"
@@ -309,7 +347,7 @@ fail() {
 	echo "crashkit-e2e: FAIL: $*"
 	poweroff -f
 }
-(sleep 200 && fail "first kernel watchdog fired") &
+(sleep 400 && fail "first kernel watchdog fired") &
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -329,10 +367,12 @@ kmsg_put() {
 }
 
 flood=0
+fill=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
 	crashkit.flood=*) flood=${arg#crashkit.flood=} ;;
+	crashkit.fill=*) fill=${arg#crashkit.fill=} ;;
 	esac
 done
 i=0
@@ -377,6 +417,42 @@ kexec -p $kexec_opts /vmlinuz --initrd=/capture.cpio.gz --append="$(cat /capture
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec -p loaded nothing"
 tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
 dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
+
+# crashkit.fill=USER,CACHE (MiB): page cache on ext2 (buffer heads, so
+# PG_private) and tmpfs, anonymous memory held by /fill, the rest free.
+if [ -n "$fill" ]; then
+	user=${fill%,*}
+	cache=${fill#*,}
+	i=0
+	while [ ! -b /dev/vdc ]; do
+		i=$((i + 1))
+		[ "$i" -le 30 ] || fail "fill: no /dev/vdc"
+		sleep 1
+	done
+	mkdir -p /mnt
+	mount -t ext4 /dev/vdc /mnt 2>/tmp/mount.log || fail "fill: mount /dev/vdc: $(tail -n 1 /tmp/mount.log)"
+	q=$((cache / 4))
+	dd if=/dev/urandom of=/mnt/random bs=1M count="$q" 2>/dev/null || fail "fill: random file"
+	yes 'crashkit-e2e: page cache text on ext2, compressible' | head -c $((q * 1048576)) >/mnt/text ||
+		fail "fill: text file"
+	i=0
+	while [ $((i * 8)) -lt "$q" ]; do
+		cat /vmlinuz /capture.cpio.gz >"/mnt/copy.$i" || fail "fill: copy $i"
+		i=$((i + 1))
+	done
+	yes 'crashkit-e2e: page cache text on tmpfs' | head -c $((q * 1048576)) >/tmp/text ||
+		fail "fill: tmpfs file"
+	sync
+	/fill "$user" >/tmp/fill.log 2>&1 &
+	i=0
+	until grep -q touched /tmp/fill.log; do
+		i=$((i + 1))
+		[ "$i" -le 300 ] || fail "fill: /fill $user did not finish: $(cat /tmp/fill.log)"
+		sleep 1
+	done
+	echo "crashkit-e2e: filled $user MiB user, $cache MiB cache"
+	grep -E '^(MemFree|Buffers|Cached|AnonPages|Shmem):' /proc/meminfo
+fi
 echo "crashkit-e2e: crashing"
 echo c >/proc/sysrq-trigger
 sleep 5
@@ -394,6 +470,11 @@ make_cpio "$work/capture" "$work/capture.cpio.gz"
 # First initramfs: the same tree plus kexec, the kernel and the capture
 # initramfs, with its own /init.
 cp -a "$work/capture" "$work/first"
+if [ -n "$fill" ]; then
+	tree_modules "$work/first" ext4
+	gcc -static -O2 -o "$work/first/fill" "$script_dir/fill.c" ||
+		die "gcc -static $script_dir/fill.c failed (apt-get install gcc libc6-dev)"
+fi
 if [ "$arch" = amd64 ]; then
 	tree_elf "$work/first" "$(command -v kexec)"
 else
@@ -409,19 +490,28 @@ make_cpio "$work/first" "$work/first.cpio.gz"
 # Disk 1 takes a small tar, disk 2 the core (RAM plus headroom), both sparse.
 truncate -s 16M "$work/disk1.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
+fill_drive=
+if [ -n "$fill" ]; then
+	truncate -s "$((MEM_MIB / 4 + 128))M" "$work/disk3.img"
+	mkfs.ext2 -q -F "$work/disk3.img" >/dev/null 2>&1 || die "mkfs.ext2 $work/disk3.img failed (apt-get install e2fsprogs)"
+	fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device virtio-blk-pci,drive=d3,addr=0x6"
+fi
 
 append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
+[ -z "$fill" ] || append="$append crashkit.fill=$((MEM_MIB * 35 / 100)),$((MEM_MIB / 5))"
 [ -z "$extra_append" ] || append="$append $extra_append"
 
 start=$(date +%s)
 rc=0
+# shellcheck disable=SC2086 # fill_drive is a list of qemu options, or nothing
 timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg -M pc -cpu "$qemu_cpu" -smp 2 -m "$MEM_MIB" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
 	-append "$append" \
 	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
 	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	$fill_drive \
 	</dev/null >"$console" 2>&1 || rc=$?
 seconds=$(($(date +%s) - start))
 case $rc in
