@@ -28,6 +28,8 @@
  *    hostile core with 65536 nested segments costs milliseconds;
  *  - a page cache of CACHE_PAGE_COUNT file pages for small reads (reads of
  *    a page or more go straight to pread);
+ *  - VMCORE_MAP_WINDOWS mmap() windows of the file for vmcore_map_phys(),
+ *    least recently used recycled; an mmap() failure turns them off;
  *  - optionally, the set of physical pages read, for vmcore_write_minimal().
  *
  * Numbering in messages: "PT_NOTE n" and "PT_LOAD n" use the program header
@@ -80,6 +82,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +108,14 @@ struct map_interval {
 	uint64_t end;
 	size_t segment;
 	enum piece_kind kind;
+};
+
+/* One mmap() window of the file: [offset, offset + size). */
+struct map_window {
+	uint8_t *base;		/* NULL: empty */
+	uint64_t offset;
+	size_t size;
+	uint64_t last_use;
 };
 
 struct cache_page {
@@ -158,6 +169,10 @@ struct vmcore {
 
 	struct cache_page cache[CACHE_PAGE_COUNT];
 	uint64_t cache_clock;
+
+	struct map_window windows[VMCORE_MAP_WINDOWS];
+	uint64_t window_clock;
+	bool mmap_failed;
 
 	bool tracking;
 	bool track_failed;	/* the range list could not be allocated */
@@ -810,6 +825,9 @@ void vmcore_close(struct vmcore *vm)
 		elf_end(vm->elf);
 	if (vm->fd >= 0)
 		close(vm->fd);
+	for (size_t i = 0; i < VMCORE_MAP_WINDOWS; i++)
+		if (vm->windows[i].base)
+			munmap(vm->windows[i].base, vm->windows[i].size);
 	for (size_t i = 0; i < vm->note_buffer_count; i++)
 		free(vm->note_buffers[i]);
 	free(vm->note_buffers);
@@ -1107,6 +1125,82 @@ struct crash_error *vmcore_read_phys(struct vmcore *vm, uint64_t paddr,
 		paddr += n;
 		size -= n;
 	}
+	return NULL;
+}
+
+/*
+ * A window holding file bytes [offset, offset + size): an existing one, or
+ * the least recently used one remapped to whole granules around the range,
+ * clipped to the file's last host page.  NULL when mmap() fails.
+ */
+static const uint8_t *window_get(struct vmcore *vm, uint64_t offset,
+				 size_t size)
+{
+	struct map_window *victim = &vm->windows[0];
+	for (size_t i = 0; i < VMCORE_MAP_WINDOWS; i++) {
+		struct map_window *w = &vm->windows[i];
+		if (w->base && offset >= w->offset &&
+		    offset - w->offset <= w->size &&
+		    w->size - (offset - w->offset) >= size) {
+			w->last_use = ++vm->window_clock;
+			return w->base + (offset - w->offset);
+		}
+		if (w->last_use < victim->last_use)
+			victim = w;
+	}
+	// A range of a granule or more gets a window of its own host pages,
+	// a smaller one the granules around it, which its neighbours share.
+	// Small windows keep the touched file pages (RSS) low.
+	uint64_t host_page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t granule = size >= VMCORE_MAP_GRANULE ? host_page : VMCORE_MAP_GRANULE;
+	uint64_t start = offset - offset % granule;
+	// offset + size <= file_size (the caller checked), so no wrap below.
+	uint64_t end = offset + size;
+	end = end % granule ? end - end % granule + granule : end;
+	uint64_t file_end = vm->file_size % host_page
+		? vm->file_size - vm->file_size % host_page + host_page
+		: vm->file_size;
+	if (end > file_end)
+		end = file_end;
+	// MAP_POPULATE: one call fills the page table instead of a fault per
+	// few pages (a saved core in the page cache); /proc/vmcore maps the
+	// old memory at mmap() time anyway.
+	void *p = mmap(NULL, (size_t)(end - start), PROT_READ,
+		       MAP_SHARED | MAP_POPULATE, vm->fd, (off_t)start);
+	if (p == MAP_FAILED) {
+		vm->mmap_failed = true;
+		return NULL;
+	}
+	madvise(p, (size_t)(end - start), MADV_SEQUENTIAL);
+	if (victim->base)
+		munmap(victim->base, victim->size);
+	*victim = (struct map_window){
+		.base = p, .offset = start, .size = (size_t)(end - start),
+		.last_use = ++vm->window_clock,
+	};
+	return victim->base + (offset - start);
+}
+
+struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
+				    size_t size, const uint8_t **ret)
+{
+	if (vm->mmap_failed || size == 0)
+		return &crash_not_found;
+	const struct map_interval *iv = map_find(vm, paddr);
+	if (!iv || iv->kind != PIECE_FILE || iv->end - paddr < size)
+		return &crash_not_found;
+	const struct vmcore_segment *s = &vm->segments[iv->segment];
+	uint64_t offset = s->file_offset + (paddr - s->paddr);
+	// Windows start on granules, which are whole host pages whatever
+	// the offset.  The file part was clipped to the file at open.
+	if (offset > vm->file_size || vm->file_size - offset < size)
+		return &crash_not_found;
+	const uint8_t *p = window_get(vm, offset, size);
+	if (!p)
+		return &crash_not_found;
+	if (vm->tracking)
+		track_add(vm, paddr, size);
+	*ret = p;
 	return NULL;
 }
 

@@ -120,6 +120,34 @@ unsigned int vmcore_cpu_count(const struct vmcore *vm);
 struct crash_error *vmcore_read_phys(struct vmcore *vm, uint64_t paddr,
 				     void *buf, size_t size);
 
+/** vmcore_map_phys() maps a smaller range with the granules around it. */
+enum { VMCORE_MAP_GRANULE = 1 << 20 };
+/** Windows vmcore_map_phys() keeps mapped at once. */
+enum { VMCORE_MAP_WINDOWS = 2 };
+
+/**
+ * vmcore_map_phys() - borrow @size bytes at physical address @paddr
+ * straight from a read-only mmap() of the file, without copying: /proc/vmcore
+ * maps the old kernel's memory once per window instead of ioremapping it
+ * per read() (~40x faster under TCG), and a saved core skips a copy.
+ *
+ * The range must lie in the file bytes of one map interval (one PT_LOAD's
+ * stored part).  A range of VMCORE_MAP_GRANULE bytes or more is mapped by
+ * itself (to host page edges), a smaller one with the whole granules of the
+ * file around it, so that neighbouring small reads share a window; windows
+ * are populated at once (MAP_POPULATE).  *@ret is borrowed: it stays
+ * valid across the next VMCORE_MAP_WINDOWS - 1 calls (a call that needs a
+ * new window unmaps the least recently used one) and until vmcore_close().
+ * Reads are recorded as vmcore_read_phys() records them.
+ * Errors: crash_not_found (static, cheap) when the range cannot be mapped:
+ * zero-filled or missing bytes, a PT_LOAD edge inside the range, or mmap()
+ * failed (then every later call says so too, and no window is lost): use
+ * vmcore_read_phys() instead, which reads the same bytes.  A file truncated
+ * under a live mapping raises SIGBUS.
+ */
+struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
+				    size_t size, const uint8_t **ret);
+
 /**
  * vmcore_track_reads() - start (or stop) recording which physical pages
  * vmcore_read_phys() touches, for vmcore_write_minimal().

@@ -71,7 +71,7 @@ enum { PAGE_SIZE_MIN = 4096, PAGE_SIZE_MAX = 256 << 10 };
 /* pfns classified per page_filter_window() call: 128 KiB of keep bits. */
 enum { FILTER_WINDOW_PFNS = 1 << 20 };
 /* Default bytes read from the vmcore at once. */
-enum { READ_CHUNK_DEFAULT = 4 << 20 };
+enum { READ_CHUNK_DEFAULT = 1 << 20 };
 /* Largest bitmap without --max-memory: 512 MiB, 2^32 pfns. */
 static const uint64_t bitmap_size_default_max = 512ULL << 20;
 /* Lost pfns named in the report; the rest are counted. */
@@ -656,7 +656,8 @@ static struct crash_error *read_page(struct input *in, uint64_t pfn,
 }
 
 /*
- * The dumpable pages in pfn order, read in runs of up to @chunk bytes.  For
+ * The dumpable pages in pfn order, in runs of up to @chunk bytes, each
+ * borrowed from vmcore_map_phys() or else read into @buf.  For
  * each run, @batch (if not NULL) sees all its pages at once (the threaded
  * compressor), then @fn gets each page in order (NULL when it could not be
  * read, with the read error).  Stops early on a signal or when a callback
@@ -699,18 +700,26 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 		while (n < chunk_pages && pfn + n < in->max_mapnr &&
 		       bit_test(map, pfn + n))
 			n++;
-		struct crash_error *rerr = vmcore_read_phys(in->vm, pfn * in->page_size,
-							    buf, n * in->page_size);
-		if (rerr) {
-			// Page by page: one bad page must not cost its run.
-			for (uint64_t i = 0; i < n; i++)
-				perrs[i] = read_page(in, pfn + i, buf + i * in->page_size);
-			crash_error_destroy(rerr);
+		// Borrowed from an mmap() window when the run lies in one
+		// PT_LOAD's file bytes (no copy); else read into buf.
+		const uint8_t *pages = NULL;
+		if (vmcore_map_phys(in->vm, pfn * in->page_size,
+				    n * in->page_size, &pages)) {
+			pages = buf;
+			struct crash_error *rerr = vmcore_read_phys(
+				in->vm, pfn * in->page_size, buf, n * in->page_size);
+			if (rerr) {
+				// Page by page: one bad page must not cost its run.
+				for (uint64_t i = 0; i < n; i++)
+					perrs[i] = read_page(in, pfn + i,
+							     buf + i * in->page_size);
+				crash_error_destroy(rerr);
+			}
 		}
 		if (batch)
-			err = batch(arg, pfn, n, buf, perrs);
+			err = batch(arg, pfn, n, pages, perrs);
 		for (uint64_t i = 0; i < n && !err; i++)
-			err = fn(arg, pfn + i, perrs[i] ? NULL : buf + i * in->page_size,
+			err = fn(arg, pfn + i, perrs[i] ? NULL : pages + i * in->page_size,
 				 perrs[i]);
 		for (uint64_t i = 0; i < n; i++) {
 			crash_error_destroy(perrs[i]);
@@ -924,7 +933,10 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 			if (stop_signal)
 				return NULL;
 			size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
-			struct crash_error *rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			const uint8_t *data = buf;
+			struct crash_error *rerr = NULL;
+			if (vmcore_map_phys(in->vm, pos, n, &data))
+				rerr = vmcore_read_phys(in->vm, pos, buf, n);
 			if (rerr) {
 				crash_error_destroy(rerr);
 				// Page by page, up to the next page boundary each.
@@ -938,7 +950,7 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 					memset(buf, 0, n);
 				}
 			}
-			err = elf_writer_data(w, l->file_offset + (pos - l->paddr), buf, n);
+			err = elf_writer_data(w, l->file_offset + (pos - l->paddr), data, n);
 			if (err)
 				return err;
 			pos += n;

@@ -1073,6 +1073,64 @@ static void remove_test_dir(void)
 		fprintf(stderr, "could not remove %s\n", test_dir);
 }
 
+/* True if @size bytes at @p are segment @tag's bytes from @paddr on. */
+static bool bytes_match(const uint8_t *p, uint64_t paddr, size_t size,
+			uint8_t tag)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] != pattern(paddr + i, tag))
+			return false;
+	return true;
+}
+
+static void test_map_phys(void)
+{
+	struct core c;
+	char path[256];
+
+	// 0: [0x100000, +9 MiB + 0x800) in the file, zero fill to +0x1000,
+	//    so it spans three granules and ends mid-page at the file's end
+	//    only after segment 1: tag 1.
+	// 1: [0x4000000, +0x3000): tag 2.
+	uint64_t big = (9u << 20) + 0x800;
+	core_init(&c, true, RD_LITTLE_ENDIAN, EM_X86_64);
+	core_note(&c, "CORE", NT_PRSTATUS, "abcd", 4);
+	core_flush_notes(&c, 0);
+	core_load(&c, 0x4000000, 0, 0x3000, 0x3000, 2);
+	core_load(&c, 0x100000, 0, big, big + 0x800, 1);
+	core_write(&c, "map", 0, path);
+	core_free(&c);
+
+	struct vmcore *vm = NULL;
+	CHECK_OK(vmcore_open(path, NULL, NULL, &vm));
+	if (!vm)
+		return;
+	const uint8_t *p = NULL, *q = NULL;
+	CHECK_OK(vmcore_map_phys(vm, 0x4000000, 0x3000, &p));
+	CHECK(p && bytes_match(p, 0x4000000, 0x3000, 2));
+	CHECK_OK(vmcore_map_phys(vm, 0x100000, 0x1000, &q));
+	CHECK(q && bytes_match(q, 0x100000, 0x1000, 1));
+	// The previous window survives one further call.
+	CHECK(p && bytes_match(p, 0x4000000, 0x3000, 2));
+	// Across a granule of the file, and a run of 4 MiB.
+	CHECK_OK(vmcore_map_phys(vm, 0x100000 + (4u << 20) - 0x2000, 0x4000, &p));
+	CHECK(p && bytes_match(p, 0x100000 + (4u << 20) - 0x2000, 0x4000, 1));
+	CHECK_OK(vmcore_map_phys(vm, 0x100000 + (3u << 20), 4u << 20, &p));
+	CHECK(p && bytes_match(p, 0x100000 + (3u << 20), 4u << 20, 1));
+	// The file's last bytes, mid-page.
+	CHECK_OK(vmcore_map_phys(vm, 0x100000 + big - 0x1800, 0x1800, &p));
+	CHECK(p && bytes_match(p, 0x100000 + big - 0x1800, 0x1800, 1));
+	// Not mappable: zero fill, past a segment's end, a gap, nothing.
+	p = NULL;
+	CHECK(vmcore_map_phys(vm, 0x100000 + big - 0x10, 0x20, &p) == &crash_not_found);
+	CHECK(vmcore_map_phys(vm, 0x100000 + big, 0x10, &p) == &crash_not_found);
+	CHECK(vmcore_map_phys(vm, 0x4002000, 0x2000, &p) == &crash_not_found);
+	CHECK(vmcore_map_phys(vm, 0x80000, 0x1000, &p) == &crash_not_found);
+	CHECK(vmcore_map_phys(vm, 0x100000, 0, &p) == &crash_not_found);
+	CHECK(p == NULL);	// untouched on failure
+	vmcore_close(vm);
+}
+
 int main(void)
 {
 	snprintf(test_dir, sizeof(test_dir), "/tmp/vmcore_test.XXXXXX");
@@ -1090,6 +1148,7 @@ int main(void)
 	RUN(test_truncated_loads);
 	RUN(test_bad_loads);
 	RUN(test_short_read);
+	RUN(test_map_phys);
 	RUN(test_write_minimal);
 	RUN(test_write_minimal_elf32_be);
 	remove_test_dir();
