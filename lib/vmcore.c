@@ -1130,8 +1130,10 @@ struct crash_error *vmcore_read_phys(struct vmcore *vm, uint64_t paddr,
 
 /*
  * A window holding file bytes [offset, offset + size): an existing one, or
- * the least recently used one remapped to whole granules around the range,
- * clipped to the file's last host page.  NULL when mmap() fails.
+ * the least recently used one remapped around the range (see
+ * vmcore_map_phys()), clipped to the file's last host page.  NULL when
+ * the new window would cover a hole of the file, or mmap() fails (which
+ * sets mmap_failed).
  */
 static const uint8_t *window_get(struct vmcore *vm, uint64_t offset,
 				 size_t size)
@@ -1162,11 +1164,17 @@ static const uint8_t *window_get(struct vmcore *vm, uint64_t offset,
 		: vm->file_size;
 	if (end > file_end)
 		end = file_end;
-	// MAP_POPULATE: one call fills the page table instead of a fault per
-	// few pages (a saved core in the page cache); /proc/vmcore maps the
-	// old memory at mmap() time anyway.
-	void *p = mmap(NULL, (size_t)(end - start), PROT_READ,
-		       MAP_SHARED | MAP_POPULATE, vm->fd, (off_t)start);
+	// A hole of a sparse saved core reads faster through pread() than
+	// by faulting in a zeroed page per page: no window over a hole.
+	// lseek() that cannot tell (EINVAL) means all data.
+	off_t data = lseek(vm->fd, (off_t)start, SEEK_DATA);
+	if ((data < 0 && errno == ENXIO) || (data >= 0 && (uint64_t)data != start))
+		return NULL;
+	off_t hole = lseek(vm->fd, (off_t)start, SEEK_HOLE);
+	if (hole >= 0 && (uint64_t)hole < end && (uint64_t)hole < vm->file_size)
+		return NULL;
+	void *p = mmap(NULL, (size_t)(end - start), PROT_READ, MAP_SHARED,
+		       vm->fd, (off_t)start);
 	if (p == MAP_FAILED) {
 		vm->mmap_failed = true;
 		return NULL;

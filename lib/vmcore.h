@@ -134,13 +134,14 @@ enum { VMCORE_MAP_WINDOWS = 2 };
  * The range must lie in the file bytes of one map interval (one PT_LOAD's
  * stored part).  A range of VMCORE_MAP_GRANULE bytes or more is mapped by
  * itself (to host page edges), a smaller one with the whole granules of the
- * file around it, so that neighbouring small reads share a window; windows
- * are populated at once (MAP_POPULATE).  *@ret is borrowed: it stays
+ * file around it, so that neighbouring small reads share a window.  *@ret
+ * is borrowed: it stays
  * valid across the next VMCORE_MAP_WINDOWS - 1 calls (a call that needs a
  * new window unmaps the least recently used one) and until vmcore_close().
  * Reads are recorded as vmcore_read_phys() records them.
  * Errors: crash_not_found (static, cheap) when the range cannot be mapped:
- * zero-filled or missing bytes, a PT_LOAD edge inside the range, or mmap()
+ * zero-filled or missing bytes, a PT_LOAD edge inside the range, a hole of
+ * a sparse file in the window (lseek SEEK_DATA/SEEK_HOLE), or mmap()
  * failed (then every later call says so too, and no window is lost): use
  * vmcore_read_phys() instead, which reads the same bytes.  A file truncated
  * under a live mapping raises SIGBUS.
