@@ -15,6 +15,15 @@
       first NAME is the subject: prints its ratio to each peer per core and
       its ratio between the last and the first core; writes the table to
       OUTFILE too.
+  bench.py copy RUNS OUTFILE CORE SPARSE CRASHCOPY
+      crashcopy against makedumpfile on CORE (a real dump): for -d 31 and
+      -d 1, lzo (-l, both) and zstd (crashcopy -z against makedumpfile -l:
+      Debian's makedumpfile is built without zstd), each single-threaded and
+      with --num-threads 2: median wall time of RUNS runs after a warm-up,
+      output size, peak RSS, and the ratios crashcopy/makedumpfile.  Then
+      MB/s of input against `cat CORE > /dev/null` (the floor), and
+      crashcopy -l -d 31 --max-memory 64M on CORE and on SPARSE (the same
+      core grown to 64 GiB by `sparse`), whose peak RSS must stay flat.
 """
 import os
 import shlex
@@ -110,6 +119,24 @@ def peak_rss_kib(argv, out):
     return kib
 
 
+def time_rss(argv, out):
+    """Wall time and peak RSS (KiB) of one run of argv (for slow ones)."""
+    report = out + ".rss"
+    if os.path.exists(out):
+        os.unlink(out)
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dt = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+    with open(report) as f:
+        kib = int(f.read().split()[-1])
+    os.unlink(report)
+    os.unlink(out)
+    return dt, kib
+
+
 def human(nbytes):
     for unit, div in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if nbytes >= div:
@@ -170,6 +197,71 @@ def table(runs, outfile, cores, commands):
     os.rename(outfile + ".incomplete", outfile)
 
 
+def run_size(argv, out):
+    """Run argv once; the size of out (removed after)."""
+    if os.path.exists(out):
+        os.unlink(out)
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+    size = os.stat(out).st_size
+    os.unlink(out)
+    return size
+
+
+def copy_table(runs, outfile, core, sparse_core, crashcopy):
+    outdir = os.path.dirname(os.path.abspath(outfile))
+    out = os.path.join(outdir, "out.copy")
+    core_size = os.stat(core).st_size
+    cases = []
+    for level in (31, 1):
+        for codec, cc_opt, mdf_opt in (("lzo", "-l", "-l"), ("zstd", "-z", "-l")):
+            for threads in (1, 2):
+                cases.append((level, codec, cc_opt, mdf_opt, threads))
+    lines = ["crashcopy against makedumpfile on %s (%s, %d bytes)" % (core, human(core_size), core_size),
+             "median wall time of %d runs after one warm-up; size of the output; peak RSS (GNU time)" % runs,
+             "zstd rows: crashcopy -z against makedumpfile -l (Debian's makedumpfile has no zstd)",
+             "%-20s %9s %9s %6s %10s %10s %6s %8s %8s %6s %8s" % (
+                 "options", "cc ms", "mdf ms", "time", "cc MB", "mdf MB", "size",
+                 "cc MiB", "mdf MiB", "RSS", "cc MB/s")]
+    worst = {"time": 0, "size": 0, "rss": 0}
+    for level, codec, cc_opt, mdf_opt, threads in cases:
+        t_opt = ["--num-threads", "2"] if threads > 1 else []
+        cc = [crashcopy, cc_opt, "-d", str(level)] + t_opt + ["-f", core, out]
+        mdf = ["makedumpfile", mdf_opt, "-d", str(level)] + t_opt + [core, out]
+        t_cc, t_mdf = median_time(cc, out, runs), median_time(mdf, out, runs)
+        s_cc, s_mdf = run_size(cc, out), run_size(mdf, out)
+        r_cc, r_mdf = peak_rss_kib(cc, out), peak_rss_kib(mdf, out)
+        name = "-d %d %s%s" % (level, codec, " -t2" if threads > 1 else "")
+        ratios = (t_cc / t_mdf, s_cc / s_mdf, r_cc / r_mdf)
+        worst["time"] = max(worst["time"], ratios[0])
+        worst["size"] = max(worst["size"], ratios[1])
+        worst["rss"] = max(worst["rss"], ratios[2])
+        lines.append("%-20s %9.0f %9.0f %6.2f %10.1f %10.1f %6.3f %8.1f %8.1f %6.2f %8.0f" % (
+            name, t_cc * 1000, t_mdf * 1000, ratios[0], s_cc / 1e6, s_mdf / 1e6, ratios[1],
+            r_cc / 1024, r_mdf / 1024, ratios[2], core_size / 1e6 / t_cc))
+    lines.append("goals: time <= 0.50, size <= 1.000, RSS <= 0.50; worst here: time %.2f, size %.3f, RSS %.2f" % (
+        worst["time"], worst["size"], worst["rss"]))
+    t_cat = median_time(["sh", "-c", 'exec cat "$0" >/dev/null', core], None, runs)
+    lines.append("floor: cat CORE > /dev/null %.0f ms = %.0f MB/s (MB/s above: input bytes / wall time)" % (
+        t_cat * 1000, core_size / 1e6 / t_cat))
+    lines.append("")
+    lines.append("memory against RAM size: crashcopy -l -d 31 --max-memory 64M")
+    lines.append("%-36s %16s %10s %10s" % ("core", "size", "ms", "RSS MiB"))
+    for label, path in (("full", core), ("64G sparse", sparse_core)):
+        cc = [crashcopy, "-l", "-d", "31", "--max-memory", "64M", "-f", path, out]
+        t, r = time_rss(cc, out)
+        lines.append("%-36s %16d %10.0f %10.1f" % (label, os.stat(path).st_size, t * 1000, r / 1024))
+    lines.append("")
+    lines.append("crashcopy = %s; makedumpfile = %s" % (crashcopy, subprocess.run(
+        ["makedumpfile", "-v"], capture_output=True, text=True).stdout.split("\n")[0]))
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    with open(outfile + ".incomplete", "w") as f:
+        f.write(text)
+    os.rename(outfile + ".incomplete", outfile)
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "sparse":
         sparse(argv[2], argv[3], parse_size(argv[4]))
@@ -178,6 +270,8 @@ def main(argv):
         cores = [a.split("=", 1) for a in argv[4:sep]]
         commands = [a.split("=", 1) for a in argv[sep + 1:]]
         table(int(argv[2]), argv[3], cores, commands)
+    elif len(argv) == 7 and argv[1] == "copy":
+        copy_table(int(argv[2]), argv[3], argv[4], argv[5], argv[6])
     else:
         sys.exit(__doc__)
 

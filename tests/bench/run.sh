@@ -108,3 +108,29 @@ echo
 	"start-up=/bin/busybox true {core}" ||
 	die "timing failed"
 echo "bench: tables saved to $out/results.txt and $out/results-8m-ring.txt"
+
+# crashcopy against makedumpfile on a real dump of at least 1 GiB in which
+# every dump level excludes something: $BENCH_FILLED_CORE, else a 1280 MiB
+# guest filled with page cache, user data and free pages (crash-kernel.sh
+# --mem 1280 --fill), crashed once into build/bench/filled and reused.
+# BENCH_COPY_RUNS (default 5) timed runs per command; CRASHCOPY names the
+# binary (default capture/crashcopy/crashcopy, the static one).
+copy_bin=${CRASHCOPY:-$top/capture/crashcopy/crashcopy}
+copy_runs=${BENCH_COPY_RUNS:-5}
+case $copy_runs in
+'' | *[!0-9]*) die "BENCH_COPY_RUNS wants a number, got '$copy_runs'" ;;
+esac
+[ -x "$copy_bin" ] || die "$copy_bin is not built (make capture/crashcopy/crashcopy)"
+filled=${BENCH_FILLED_CORE:-$out/filled/vmcore}
+if [ ! -s "$filled" ]; then
+	sh tests/e2e/crash-kernel.sh --suite bookworm --mem 1280 --fill "$out/filled" >&2 ||
+		die "crash-kernel.sh --mem 1280 --fill failed"
+fi
+big_filled=$out/sparse-64g-filled.vmcore
+rm -f "$big_filled"
+"$py" tests/bench/bench.py sparse "$filled" "$big_filled" 64G || die "building $big_filled failed"
+echo
+"$py" tests/bench/bench.py copy "$copy_runs" "$out/results-crashcopy.txt" \
+	"$filled" "$big_filled" "$copy_bin" || die "crashcopy timing failed"
+rm -f "$big_filled"
+echo "bench: crashcopy table saved to $out/results-crashcopy.txt"
