@@ -1,7 +1,7 @@
 #!/bin/sh
 # crash-kernel.sh [--suite S] [--arch amd64|i386] [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
-#                 OUTDIR
+#                 [--time-collectors] OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -30,6 +30,12 @@
 # tests/e2e/fill.c (built on the host with gcc -static) holding anonymous
 # memory (level 8), and leaves the rest free (level 16): about 20 % of RAM as
 # cache, 35 % as user data. Mixed compressible and random data in both.
+# --time-collectors times core collectors on the live /proc/vmcore in the
+# capture kernel before it is saved (amd64): dd bs=1M (the read() floor),
+# crashcopy ($CRASHCOPY, default the repository's static build) and Debian's
+# makedumpfile, each -l -F at -d 31 and -d 1 into /dev/null, plus
+# $CRASHCOPY_BASE (another crashcopy build, e.g. an older one) if set.
+# The seconds go to OUTDIR/collectors.txt. Only ratios mean anything: TCG.
 #
 # Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
 # $CRASHKIT_CACHE, else .cache/kernels under the repository root).
@@ -56,7 +62,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -67,6 +73,7 @@ cache=
 flood=0
 extra_append=
 fill=
+time_collectors=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -108,6 +115,10 @@ while [ $# -gt 0 ]; do
 		fill=1
 		shift
 		;;
+	--time-collectors)
+		time_collectors=1
+		shift
+		;;
 	--) shift && break ;;
 	-*) usage ;;
 	*) break ;;
@@ -128,6 +139,8 @@ if [ "$MEM_MIB" -gt 512 ]; then
 	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
 fi
 [ -z "$fill" ] || [ "$arch" = amd64 ] || die "--fill is for --arch amd64 (fill.c is built for the host)"
+[ -z "$time_collectors" ] || [ "$arch" = amd64 ] || die "--time-collectors is for --arch amd64"
+[ -z "$time_collectors" ] || QEMU_TIMEOUT=$((QEMU_TIMEOUT + 900))
 case $arch in
 amd64)
 	qemu="qemu-system-x86_64"
@@ -311,10 +324,21 @@ fail() {
 	echo "crashkit-e2e: FAIL: $*"
 	poweroff -f
 }
-(sleep 200 && fail "capture watchdog fired") &
+watchdog=200
+[ -f /collectors ] && watchdog=1000
+(sleep "$watchdog" && fail "capture watchdog fired") &
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# /collectors: one command a line, timed on the live /proc/vmcore.
+if [ -f /collectors ]; then
+	while read -r cmd; do
+		start=$(cut -d ' ' -f 1 /proc/uptime)
+		sh -c "$cmd" >/dev/null 2>/tmp/collector.log || fail "collector '$cmd': $(tail -n 1 /tmp/collector.log)"
+		end=$(cut -d ' ' -f 1 /proc/uptime)
+		echo "crashkit-e2e: collector $start $end $cmd"
+	done </collectors
+fi
 while read -r m; do
 	insmod "/lib/modules/$m" || fail "capture: insmod $m"
 done </lib/modules/load-order
@@ -465,6 +489,24 @@ GUEST
 tree_busybox "$work/capture"
 tree_modules "$work/capture"
 write_capture_init "$work/capture/init"
+if [ -n "$time_collectors" ]; then
+	cc_bin=${CRASHCOPY:-$repo_root/capture/crashcopy/crashcopy}
+	[ -x "$cc_bin" ] || die "$cc_bin is not built (make capture/crashcopy/crashcopy)"
+	mdf=$(command -v makedumpfile) || die "makedumpfile not found (apt-get install makedumpfile)"
+	cp "$cc_bin" "$work/capture/bin/crashcopy"
+	tree_elf "$work/capture" "$mdf"
+	{
+		echo 'dd if=/proc/vmcore of=/dev/null bs=1M'
+		for level in 31 1; do
+			echo "/bin/crashcopy -l -d $level -F /proc/vmcore"
+			[ -z "${CRASHCOPY_BASE:-}" ] || echo "/bin/crashcopy-base -l -d $level -F /proc/vmcore"
+			echo "$mdf -l -d $level -F /proc/vmcore"
+		done
+	} >"$work/capture/collectors"
+	if [ -n "${CRASHCOPY_BASE:-}" ]; then
+		cp "$CRASHCOPY_BASE" "$work/capture/bin/crashcopy-base" || die "cannot copy $CRASHCOPY_BASE"
+	fi
+fi
 make_cpio "$work/capture" "$work/capture.cpio.gz"
 
 # First initramfs: the same tree plus kexec, the kernel and the capture
@@ -552,6 +594,12 @@ for f in kmsg.txt release kexec.log; do
 	cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
+if [ -n "$time_collectors" ]; then
+	grep -a 'crashkit-e2e: collector ' "$console" | tr -d '\r' |
+		awk '{ printf "%8.2f s  ", $4 - $3; for (i = 5; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "\n") }' \
+			>"$outdir/collectors.txt"
+	cat "$outdir/collectors.txt"
+fi
 
 # The core must hold the log up to the snapshot: kexec-tools' reader agrees.
 vmcore-dmesg "$outdir/vmcore" >"$work/vmcore-dmesg.txt" 2>&1 ||
