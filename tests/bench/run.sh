@@ -112,7 +112,9 @@ echo "bench: tables saved to $out/results.txt and $out/results-8m-ring.txt"
 # crashcopy against makedumpfile on a real dump of at least 1 GiB in which
 # every dump level excludes something: $BENCH_FILLED_CORE, else a 1280 MiB
 # guest filled with page cache, user data and free pages (crash-kernel.sh
-# --mem 1280 --fill), crashed once into build/bench/filled and reused.
+# --mem 1280 --fill --time-collectors), crashed once into build/bench/filled
+# and reused; its collectors.txt (crashcopy and makedumpfile timed on the
+# live /proc/vmcore in the capture kernel, under TCG) is printed too.
 # BENCH_COPY_RUNS (default 5) timed runs per command; CRASHCOPY names the
 # binary (default capture/crashcopy/crashcopy, the static one).
 copy_bin=${CRASHCOPY:-$top/capture/crashcopy/crashcopy}
@@ -123,8 +125,8 @@ esac
 [ -x "$copy_bin" ] || die "$copy_bin is not built (make capture/crashcopy/crashcopy)"
 filled=${BENCH_FILLED_CORE:-$out/filled/vmcore}
 if [ ! -s "$filled" ]; then
-	sh tests/e2e/crash-kernel.sh --suite bookworm --mem 1280 --fill "$out/filled" >&2 ||
-		die "crash-kernel.sh --mem 1280 --fill failed"
+	sh tests/e2e/crash-kernel.sh --suite bookworm --mem 1280 --fill --time-collectors \
+		"$out/filled" >&2 || die "crash-kernel.sh --mem 1280 --fill failed"
 fi
 big_filled=$out/sparse-64g-filled.vmcore
 rm -f "$big_filled"
@@ -133,4 +135,10 @@ echo
 "$py" tests/bench/bench.py copy "$copy_runs" "$out/results-crashcopy.txt" \
 	"$filled" "$big_filled" "$copy_bin" || die "crashcopy timing failed"
 rm -f "$big_filled"
+collectors=$(dirname "$filled")/collectors.txt
+if [ -s "$collectors" ]; then
+	echo
+	echo "in the capture kernel (QEMU TCG, nr_cpus=1), on the live /proc/vmcore of that crash, into /dev/null:"
+	cat "$collectors"
+fi
 echo "bench: crashcopy table saved to $out/results-crashcopy.txt"
