@@ -144,7 +144,9 @@ enum { VMCORE_MAP_WINDOWS = 2 };
  * a sparse file in the window (lseek SEEK_DATA/SEEK_HOLE), or mmap()
  * failed (then every later call says so too, and no window is lost): use
  * vmcore_read_phys() instead, which reads the same bytes.  A file truncated
- * under a live mapping raises SIGBUS.
+ * under a live mapping, or an I/O error reading it, raises SIGBUS where
+ * vmcore_read_phys() would return an error: callers that must survive a
+ * failing disk use vmcore_read_phys() only.
  */
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret);

@@ -98,6 +98,7 @@ struct options {
 	bool json;
 	uint64_t max_memory;		/* 0: no limit */
 	unsigned int threads;
+	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
 };
 
 static void usage(FILE *f)
@@ -122,6 +123,7 @@ static void usage(FILE *f)
 "  --message-level N   accepted and ignored (makedumpfile compatibility)\n"
 "  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
 "  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
+"  --non-mmap          read the vmcore with read() only, never mmap()\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
 "                      dump goes to stdout)\n"
 "  -h, --help          this help\n"
@@ -166,7 +168,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
 		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
-		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON,
+		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP,
 	};
 	static const struct option longopts[] = {
 		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
@@ -175,6 +177,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"non-mmap", no_argument, NULL, OPT_NON_MMAP},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -226,6 +229,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->max_memory = v;
 			break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_NON_MMAP: o->non_mmap = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
@@ -324,6 +328,7 @@ struct input {
 	uint8_t *notes;			/* the PT_NOTE bytes, rebuilt */
 	size_t notes_size;
 	uint64_t vmcoreinfo_offset, vmcoreinfo_size;
+	bool non_mmap;			/* never vmcore_map_phys() */
 };
 
 static void input_deinit(struct input *in)
@@ -703,7 +708,8 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 		// Borrowed from an mmap() window when the run lies in one
 		// PT_LOAD's file bytes (no copy); else read into buf.
 		const uint8_t *pages = NULL;
-		if (vmcore_map_phys(in->vm, pfn * in->page_size,
+		if (in->non_mmap ||
+		    vmcore_map_phys(in->vm, pfn * in->page_size,
 				    n * in->page_size, &pages)) {
 			pages = buf;
 			struct crash_error *rerr = vmcore_read_phys(
@@ -935,7 +941,7 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 			size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
 			const uint8_t *data = buf;
 			struct crash_error *rerr = NULL;
-			if (vmcore_map_phys(in->vm, pos, n, &data))
+			if (in->non_mmap || vmcore_map_phys(in->vm, pos, n, &data))
 				rerr = vmcore_read_phys(in->vm, pos, buf, n);
 			if (rerr) {
 				crash_error_destroy(rerr);
@@ -1436,6 +1442,7 @@ int main(int argc, char **argv)
 			"one thread copies\n", program);
 
 	rc = input_open(&o, &in);
+	in.non_mmap = o.non_mmap;
 	if (rc != EXIT_OK)
 		goto out;
 	if (o.dump_dmesg) {
