@@ -173,6 +173,7 @@ struct vmcore {
 	struct map_window windows[VMCORE_MAP_WINDOWS];
 	uint64_t window_clock;
 	bool mmap_failed;
+	uint8_t *zeros;		/* VMCORE_MAP_ZEROS_MAX read-only zero bytes */
 
 	bool tracking;
 	bool track_failed;	/* the range list could not be allocated */
@@ -828,6 +829,8 @@ void vmcore_close(struct vmcore *vm)
 	for (size_t i = 0; i < VMCORE_MAP_WINDOWS; i++)
 		if (vm->windows[i].base)
 			munmap(vm->windows[i].base, vm->windows[i].size);
+	if (vm->zeros)
+		munmap(vm->zeros, VMCORE_MAP_ZEROS_MAX);
 	for (size_t i = 0; i < vm->note_buffer_count; i++)
 		free(vm->note_buffers[i]);
 	free(vm->note_buffers);
@@ -1203,7 +1206,24 @@ struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 	// the offset.  The file part was clipped to the file at open.
 	if (offset > vm->file_size || vm->file_size - offset < size)
 		return &crash_not_found;
-	const uint8_t *p = window_get(vm, offset, size);
+	const uint8_t *p = NULL;
+	// A range wholly inside a hole of a sparse file reads as zeros: the
+	// anonymous zero mapping serves it without touching the file.
+	off_t data = size <= VMCORE_MAP_ZEROS_MAX
+		? lseek(vm->fd, (off_t)offset, SEEK_DATA) : 0;
+	if ((data < 0 && errno == ENXIO) ||
+	    (data > 0 && (uint64_t)data - offset >= size)) {
+		if (!vm->zeros) {
+			void *z = mmap(NULL, VMCORE_MAP_ZEROS_MAX, PROT_READ,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				       -1, 0);
+			if (z != MAP_FAILED)
+				vm->zeros = z;
+		}
+		p = vm->zeros;
+	}
+	if (!p)
+		p = window_get(vm, offset, size);
 	if (!p)
 		return &crash_not_found;
 	if (vm->tracking)

@@ -124,6 +124,8 @@ struct crash_error *vmcore_read_phys(struct vmcore *vm, uint64_t paddr,
 enum { VMCORE_MAP_GRANULE = 1 << 20 };
 /** Windows vmcore_map_phys() keeps mapped at once. */
 enum { VMCORE_MAP_WINDOWS = 2 };
+/** Largest range vmcore_map_phys() serves from a hole as zeros. */
+enum { VMCORE_MAP_ZEROS_MAX = 64 << 20 };
 
 /**
  * vmcore_map_phys() - borrow @size bytes at physical address @paddr
@@ -134,14 +136,16 @@ enum { VMCORE_MAP_WINDOWS = 2 };
  * The range must lie in the file bytes of one map interval (one PT_LOAD's
  * stored part).  A range of VMCORE_MAP_GRANULE bytes or more is mapped by
  * itself (to host page edges), a smaller one with the whole granules of the
- * file around it, so that neighbouring small reads share a window.  *@ret
- * is borrowed: it stays
+ * file around it, so that neighbouring small reads share a window.  A range
+ * of at most VMCORE_MAP_ZEROS_MAX bytes wholly inside a hole of a sparse
+ * file (lseek SEEK_DATA) comes from a shared read-only anonymous mapping of
+ * zeros instead, costing neither reads nor memory.  *@ret is borrowed: it stays
  * valid across the next VMCORE_MAP_WINDOWS - 1 calls (a call that needs a
  * new window unmaps the least recently used one) and until vmcore_close().
  * Reads are recorded as vmcore_read_phys() records them.
  * Errors: crash_not_found (static, cheap) when the range cannot be mapped:
  * zero-filled or missing bytes, a PT_LOAD edge inside the range, a hole of
- * a sparse file in the window (lseek SEEK_DATA/SEEK_HOLE), or mmap()
+ * a sparse file in part of the window (lseek SEEK_DATA/SEEK_HOLE), or mmap()
  * failed (then every later call says so too, and no window is lost): use
  * vmcore_read_phys() instead, which reads the same bytes.  A file truncated
  * under a live mapping, or an I/O error reading it, raises SIGBUS where

@@ -1129,6 +1129,39 @@ static void test_map_phys(void)
 	CHECK(vmcore_map_phys(vm, 0x100000, 0, &p) == &crash_not_found);
 	CHECK(p == NULL);	// untouched on failure
 	vmcore_close(vm);
+
+	// A hole punched into segment 1's file bytes (where the file system
+	// can): zeros from the zero mapping, as vmcore_read_phys() reads them;
+	// a range half in the hole is left to vmcore_read_phys().
+	size_t count;
+	CHECK_OK(vmcore_open(path, NULL, NULL, &vm));
+	if (!vm)
+		return;
+	const struct vmcore_segment *segs = vmcore_segments(vm, &count);
+	uint64_t fo = segs[1].file_offset;
+	uint64_t hole = (fo + (1u << 20) - 1) / (1u << 20) * (1u << 20) + (1u << 20);
+	uint64_t hole_paddr = 0x100000 + (hole - fo);
+	int fd = open(path, O_RDWR);
+	bool punched = fd >= 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					   (off_t)hole, 2u << 20) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (punched) {
+		static uint8_t buf[1u << 20];
+		CHECK_OK(vmcore_map_phys(vm, hole_paddr, 1u << 20, &p));
+		bool zero = p != NULL;
+		for (size_t i = 0; zero && i < (1u << 20); i++)
+			zero = p[i] == 0;
+		CHECK(zero);
+		CHECK_OK(vmcore_read_phys(vm, hole_paddr, buf, sizeof(buf)));
+		CHECK(p && memcmp(p, buf, sizeof(buf)) == 0);
+		p = NULL;
+		CHECK(vmcore_map_phys(vm, hole_paddr - 0x1000, 0x2000, &p) == &crash_not_found);
+		CHECK_OK(vmcore_read_phys(vm, hole_paddr - 0x1000, buf, 0x2000));
+		CHECK(bytes_match(buf, hole_paddr - 0x1000, 0x1000, 1) &&
+		      buf[0x1000] == 0 && buf[0x1fff] == 0);
+	}
+	vmcore_close(vm);
 }
 
 int main(void)
