@@ -246,12 +246,17 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
     lines.append("floor: cat CORE > /dev/null %.0f ms = %.0f MB/s (MB/s above: input bytes / wall time)" % (
         t_cat * 1000, core_size / 1e6 / t_cat))
     lines.append("")
-    lines.append("memory against RAM size: crashcopy -l -d 31 --max-memory 64M")
+    lines.append("memory against RAM size: crashcopy -l -d 31 --max-memory 64M, makedumpfile -l -d 31")
     lines.append("%-36s %16s %10s %10s" % ("core", "size", "ms", "RSS MiB"))
     for label, path in (("full", core), ("64G sparse", sparse_core)):
-        cc = [crashcopy, "-l", "-d", "31", "--max-memory", "64M", "-f", path, out]
-        t, r = time_rss(cc, out)
-        lines.append("%-36s %16d %10.0f %10.1f" % (label, os.stat(path).st_size, t * 1000, r / 1024))
+        for tool in ("crashcopy", "makedumpfile"):
+            if tool == "crashcopy":
+                argv = [crashcopy, "-l", "-d", "31", "--max-memory", "64M", "-f", path, out]
+            else:
+                argv = ["makedumpfile", "-l", "-d", "31", path, out]
+            t, r = time_rss(argv, out)
+            lines.append("%-36s %16d %10.0f %10.1f" % ("%s, %s" % (label, tool), os.stat(path).st_size,
+                                                      t * 1000, r / 1024))
     lines.append("")
     lines.append("crashcopy = %s; makedumpfile = %s" % (crashcopy, subprocess.run(
         ["makedumpfile", "-v"], capture_output=True, text=True).stdout.split("\n")[0]))
