@@ -83,17 +83,34 @@ def sparse(src, dst, size):
     os.rename(tmp, dst)
 
 
-def median_time(argv, out, runs):
+# Runs of a peer that died of a signal and were repeated (makedumpfile
+# 1.7.2 --num-threads aborts now and then): "command" -> count.
+crashed = {}
+
+
+def run_once(argv, retry):
+    """Run argv; with retry, a death by signal is counted and run again
+    (at most 5 times).  Returns the wall time of the run that succeeded."""
+    for _ in range(5):
+        t = time.perf_counter()
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dt = time.perf_counter() - t
+        if r.returncode == 0:
+            return dt
+        if not retry or r.returncode >= 0:
+            break
+        key = shlex.join(argv)
+        crashed[key] = crashed.get(key, 0) + 1
+    sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+
+
+def median_time(argv, out, runs, retry=False):
     """One warm-up, then the median wall time of runs runs of argv."""
     times = []
     for i in range(runs + 1):
         if out and os.path.exists(out):
             os.unlink(out)
-        t = time.perf_counter()
-        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        dt = time.perf_counter() - t
-        if r.returncode != 0:
-            sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+        dt = run_once(argv, retry)
         if i:
             times.append(dt)
     if out and os.path.exists(out):
@@ -101,14 +118,19 @@ def median_time(argv, out, runs):
     return statistics.median(times)
 
 
-def peak_rss_kib(argv, out):
+def peak_rss_kib(argv, out, retry=False):
     """Peak RSS of one run of argv, measured by GNU time (a small C parent,
     so the figure is the tool's, not a forked Python's)."""
     report = (out or "/tmp/bench") + ".rss"
-    if out and os.path.exists(out):
-        os.unlink(out)
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(5):
+        if out and os.path.exists(out):
+            os.unlink(out)
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report] + argv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # GNU time exits 128 + signal for a child killed by one.
+        if r.returncode == 0 or not retry or r.returncode <= 128:
+            break
+        crashed[shlex.join(argv)] = crashed.get(shlex.join(argv), 0) + 1
     if r.returncode != 0:
         sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
     with open(report) as f:
@@ -197,13 +219,11 @@ def table(runs, outfile, cores, commands):
     os.rename(outfile + ".incomplete", outfile)
 
 
-def run_size(argv, out):
+def run_size(argv, out, retry=False):
     """Run argv once; the size of out (removed after)."""
     if os.path.exists(out):
         os.unlink(out)
-    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if r.returncode != 0:
-        sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
+    run_once(argv, retry)
     size = os.stat(out).st_size
     os.unlink(out)
     return size
@@ -229,9 +249,9 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
         t_opt = ["--num-threads", "2"] if threads > 1 else []
         cc = [crashcopy, cc_opt, "-d", str(level)] + t_opt + ["-f", core, out]
         mdf = ["makedumpfile", mdf_opt, "-d", str(level)] + t_opt + [core, out]
-        t_cc, t_mdf = median_time(cc, out, runs), median_time(mdf, out, runs)
-        s_cc, s_mdf = run_size(cc, out), run_size(mdf, out)
-        r_cc, r_mdf = peak_rss_kib(cc, out), peak_rss_kib(mdf, out)
+        t_cc, t_mdf = median_time(cc, out, runs), median_time(mdf, out, runs, retry=True)
+        s_cc, s_mdf = run_size(cc, out), run_size(mdf, out, retry=True)
+        r_cc, r_mdf = peak_rss_kib(cc, out), peak_rss_kib(mdf, out, retry=True)
         name = "-d %d %s%s" % (level, codec, " -t2" if threads > 1 else "")
         ratios = (t_cc / t_mdf, s_cc / s_mdf, r_cc / r_mdf)
         worst["time"] = max(worst["time"], ratios[0])
@@ -242,6 +262,8 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
             r_cc / 1024, r_mdf / 1024, ratios[2], core_size / 1e6 / t_cc))
     lines.append("goals: time <= 0.50, size <= 1.000, RSS <= 0.50; worst here: time %.2f, size %.3f, RSS %.2f" % (
         worst["time"], worst["size"], worst["rss"]))
+    for cmd, n in sorted(crashed.items()):
+        lines.append("peer died of a signal %d time(s), repeated: %s" % (n, cmd))
     t_cat = median_time(["sh", "-c", 'exec cat "$0" >/dev/null', core], None, runs)
     lines.append("floor: cat CORE > /dev/null %.0f ms = %.0f MB/s (MB/s above: input bytes / wall time)" % (
         t_cat * 1000, core_size / 1e6 / t_cat))
