@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../../crashdmesg/output.h"
@@ -99,6 +100,7 @@ struct options {
 	uint64_t max_memory;		/* 0: no limit */
 	unsigned int threads;
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
+	bool force_mmap;		/* --mmap: map a saved core too */
 };
 
 static void usage(FILE *f)
@@ -124,6 +126,8 @@ static void usage(FILE *f)
 "  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
 "  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
 "  --non-mmap          read the vmcore with read() only, never mmap()\n"
+"  --mmap              map a saved core as /proc/vmcore is mapped (faster;\n"
+"                      a disk I/O error then kills the copy with SIGBUS)\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
 "                      dump goes to stdout)\n"
 "  -h, --help          this help\n"
@@ -168,7 +172,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
 		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
-		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP,
+		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP, OPT_MMAP,
 	};
 	static const struct option longopts[] = {
 		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
@@ -178,6 +182,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"non-mmap", no_argument, NULL, OPT_NON_MMAP},
+		{"mmap", no_argument, NULL, OPT_MMAP},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -230,6 +235,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_NON_MMAP: o->non_mmap = true; break;
+		case OPT_MMAP: o->force_mmap = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
@@ -1415,6 +1421,19 @@ static void report_outcome(const struct copy_run *r)
 	}
 }
 
+/*
+ * Is @path on procfs (/proc/vmcore)?  Its mappings are the crashed
+ * machine's RAM: no I/O can fail under them, and mmap spares the kernel an
+ * ioremap per read().  A saved core on a disk is read with pread() unless
+ * --mmap: a disk I/O error under a mapping is SIGBUS, which would kill the
+ * copy instead of losing one page.
+ */
+static bool input_on_procfs(const char *path)
+{
+	struct statfs st;
+	return path && statfs(path, &st) == 0 && st.f_type == 0x9fa0; // PROC_SUPER_MAGIC
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -1442,7 +1461,8 @@ int main(int argc, char **argv)
 			"one thread copies\n", program);
 
 	rc = input_open(&o, &in);
-	in.non_mmap = o.non_mmap;
+	in.non_mmap = o.non_mmap ||
+		       (!o.force_mmap && !input_on_procfs(o.vmcore_path));
 	if (rc != EXIT_OK)
 		goto out;
 	if (o.dump_dmesg) {
