@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/cli_size.h"
 #include "../lib/error.h"
 #include "../lib/vmcore.h"
 #include "../lib/vmcoreinfo.h"
@@ -98,27 +99,6 @@ static void print_error(const char *what, const struct crash_error *err)
 		fprintf(stderr, "%s: %s\n", program, err->message);
 }
 
-static bool parse_size(const char *text, uint64_t *ret)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] == '-')
-		return false;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case '\0': break;
-	default: return false;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*ret = (uint64_t)v << shift;
-	return true;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -185,7 +165,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_CALLER_WIDTH:
-			if (!parse_size(optarg, &v) || v > 32) {
+			if (!cli_parse_size(optarg, &v) || v > 32) {
 				fprintf(stderr, "%s: --caller-width: '%s' is not a number from 0 to 32\n",
 					program, optarg);
 				return EXIT_USAGE;
@@ -194,7 +174,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SINCE_CLEAR: o->printk.since_clear = true; break;
 		case OPT_MAX_BUFFER:
-			if (!parse_size(optarg, &v) || v == 0 || v > PRINTK_LOG_BUF_MAX) {
+			if (!cli_parse_size(optarg, &v) || v == 0 || v > PRINTK_LOG_BUF_MAX) {
 				fprintf(stderr, "%s: --max-buffer: '%s' is not a size from 1 to 2G\n",
 					program, optarg);
 				return EXIT_USAGE;
@@ -202,7 +182,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->printk.max_buffer = v;
 			break;
 		case OPT_MAX_OUTPUT:
-			if (!parse_size(optarg, &v) || v == 0) {
+			if (!cli_parse_size(optarg, &v) || v == 0) {
 				fprintf(stderr, "%s: --max-output: '%s' is not a size\n",
 					program, optarg);
 				return EXIT_USAGE;

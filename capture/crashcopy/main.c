@@ -42,6 +42,7 @@
 
 #include "../../crashdmesg/output.h"
 #include "../../crashdmesg/printk.h"
+#include "../../lib/cli_size.h"
 #include "../../lib/error.h"
 #include "../../lib/vmcore.h"
 #include "../../lib/vmcoreinfo.h"
@@ -147,27 +148,6 @@ static void print_error(const char *what, const struct crash_error *err)
 		fprintf(stderr, "%s: %s\n", program, err->message);
 }
 
-static bool parse_size(const char *text, uint64_t *ret)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] == '-')
-		return false;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case '\0': break;
-	default: return false;
-	}
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*ret = (uint64_t)v << shift;
-	return true;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -194,7 +174,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "d:clzEFRfhv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (!parse_size(optarg, &v) || v > 31) {
+			if (!cli_parse_size(optarg, &v) || v > 31) {
 				fprintf(stderr, "%s: -d: '%s' is not a dump level from 0 to 31\n",
 					program, optarg);
 				return EXIT_USAGE;
@@ -209,7 +189,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'R': o->reassemble = true; break;
 		case 'f': o->overwrite = true; break;
 		case OPT_NUM_THREADS:
-			if (!parse_size(optarg, &v) || v > 1024) {
+			if (!cli_parse_size(optarg, &v) || v > 1024) {
 				fprintf(stderr, "%s: --num-threads: '%s' is not a number from 0 to 1024\n",
 					program, optarg);
 				return EXIT_USAGE;
@@ -217,7 +197,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->threads = (unsigned)v;
 			break;
 		case OPT_MESSAGE_LEVEL:
-			if (!parse_size(optarg, &v) || v > 31) {
+			if (!cli_parse_size(optarg, &v) || v > 31) {
 				fprintf(stderr, "%s: --message-level: '%s' is not a number from 0 to 31\n",
 					program, optarg);
 				return EXIT_USAGE;
@@ -226,7 +206,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_DUMP_DMESG: o->dump_dmesg = true; break;
 		case OPT_PROGRESS: o->progress = true; break;
 		case OPT_MAX_MEMORY:
-			if (!parse_size(optarg, &v) || v < (1 << 20)) {
+			if (!cli_parse_size(optarg, &v) || v < (1 << 20)) {
 				fprintf(stderr, "%s: --max-memory: '%s' is not a size of at least 1M\n",
 					program, optarg);
 				return EXIT_USAGE;
