@@ -264,7 +264,7 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
     lines.append("goals: time <= 0.50, size <= 1.000, RSS <= 0.50; worst here: time %.2f, size %.3f, RSS %.2f" % (
         worst["time"], worst["size"], worst["rss"]))
     for cmd, n in sorted(crashed.items()):
-        lines.append("peer died of a signal %d time(s), repeated: %s" % (n, cmd))
+        lines.append("peer run failed or died %d time(s), repeated: %s" % (n, cmd))
     t_cat = median_time(["sh", "-c", 'exec cat "$0" >/dev/null', core], None, runs)
     lines.append("floor: cat CORE > /dev/null %.0f ms = %.0f MB/s (MB/s above: input bytes / wall time)" % (
         t_cat * 1000, core_size / 1e6 / t_cat))
