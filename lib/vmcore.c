@@ -173,6 +173,7 @@ struct vmcore {
 	struct map_window windows[VMCORE_MAP_WINDOWS];
 	uint64_t window_clock;
 	bool mmap_failed;
+	enum vmcore_map_policy map_policy;	/* what vmcore_map_phys() maps */
 	uint8_t *zeros;		/* VMCORE_MAP_ZEROS_MAX read-only zero bytes */
 
 	bool tracking;
@@ -1192,10 +1193,15 @@ static const uint8_t *window_get(struct vmcore *vm, uint64_t offset,
 	return victim->base + (offset - start);
 }
 
+void vmcore_set_map_policy(struct vmcore *vm, enum vmcore_map_policy policy)
+{
+	vm->map_policy = policy;
+}
+
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret)
 {
-	if (vm->mmap_failed || size == 0)
+	if (vm->mmap_failed || size == 0 || vm->map_policy == VMCORE_MAP_NONE)
 		return &crash_not_found;
 	const struct map_interval *iv = map_find(vm, paddr);
 	if (!iv || iv->kind != PIECE_FILE || iv->end - paddr < size)
@@ -1222,7 +1228,7 @@ struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 		}
 		p = vm->zeros;
 	}
-	if (!p)
+	if (!p && vm->map_policy == VMCORE_MAP_ALL)
 		p = window_get(vm, offset, size);
 	if (!p)
 		return &crash_not_found;

@@ -155,6 +155,17 @@ enum { VMCORE_MAP_ZEROS_MAX = 64 << 20 };
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret);
 
+/** What vmcore_map_phys() may map. */
+enum vmcore_map_policy {
+	VMCORE_MAP_ALL,		/* file windows and holes (the default) */
+	VMCORE_MAP_HOLES,	/* only holes of a sparse file, as zeros: no
+				 * file mapping, so no SIGBUS from the disk */
+	VMCORE_MAP_NONE,	/* nothing: every call says crash_not_found */
+};
+
+/** vmcore_set_map_policy() - limit what vmcore_map_phys() maps. */
+void vmcore_set_map_policy(struct vmcore *vm, enum vmcore_map_policy policy);
+
 /**
  * vmcore_track_reads() - start (or stop) recording which physical pages
  * vmcore_read_phys() touches, for vmcore_write_minimal().

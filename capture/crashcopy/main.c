@@ -1441,10 +1441,16 @@ int main(int argc, char **argv)
 			"one thread copies\n", program);
 
 	rc = input_open(&o, &in);
-	in.non_mmap = o.non_mmap ||
-		       (!o.force_mmap && !input_on_procfs(o.vmcore_path));
 	if (rc != EXIT_OK)
 		goto out;
+	// --non-mmap: read() only.  Otherwise holes of a sparse core always
+	// come from the zero mapping; file bytes are mapped for procfs or
+	// with --mmap (see input_on_procfs()).
+	in.non_mmap = o.non_mmap;
+	vmcore_set_map_policy(in.vm,
+			      o.non_mmap ? VMCORE_MAP_NONE
+			      : (o.force_mmap || input_on_procfs(o.vmcore_path))
+				      ? VMCORE_MAP_ALL : VMCORE_MAP_HOLES);
 	if (o.dump_dmesg) {
 		rc = dump_dmesg(&o, &in);
 		goto out;
