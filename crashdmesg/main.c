@@ -22,6 +22,7 @@
 #include "../lib/cli_size.h"
 #include "../lib/error.h"
 #include "../lib/vmcore.h"
+#include "../lib/vmcore_xlat.h"
 #include "../lib/vmcoreinfo.h"
 #include "../lib/xlat.h"
 #include "output.h"
@@ -212,12 +213,6 @@ static void warn_stderr(void *arg, const char *message)
 {
 	(void)arg;
 	fprintf(stderr, "%s: warning: %s\n", program, message);
-}
-
-static struct crash_error *read_phys_vmcore(void *arg, uint64_t paddr,
-					    void *buf, size_t size)
-{
-	return vmcore_read_phys(arg, paddr, buf, size);
 }
 
 static struct crash_error *read_kv_xlat(void *arg, uint64_t vaddr, void *buf,
@@ -440,33 +435,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	size_t seg_count;
-	const struct vmcore_segment *segs = vmcore_segments(vm, &seg_count);
-	struct xlat_range *ranges = calloc(seg_count ? seg_count : 1,
-					   sizeof(*ranges));
-	if (!ranges) {
-		print_error(NULL, &crash_enomem);
+	dec = o.forced_decoder ? o.forced_decoder : detect_decoder(vi);
+	err = vmcore_xlat_create(vm, vi, warn_stderr, &x);
+	if (err && err->code == CRASH_ERR_NOMEM) {
+		print_error(NULL, err);
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
-	for (size_t i = 0; i < seg_count; i++) {
-		ranges[i].paddr = segs[i].paddr;
-		ranges[i].vaddr = segs[i].vaddr;
-		ranges[i].size = segs[i].mem_size;
-	}
-	struct xlat_reader reader = {
-		.arg = vm,
-		.read_phys = read_phys_vmcore,
-		.warn = warn_stderr,
-		.format = vmcore_format(vm),
-		.machine = vmcore_machine(vm),
-		.vmcoreinfo = vi,
-		.ranges = ranges,
-		.range_count = seg_count,
-	};
-
-	dec = o.forced_decoder ? o.forced_decoder : detect_decoder(vi);
-	err = xlat_create(&reader, &x);
 	if (err) {
 		log_error_buf = strdup(err->message);
 		log_error = log_error_buf;
@@ -474,7 +449,7 @@ int main(int argc, char **argv)
 			print_error(o.vmcore_path, err);
 			crash_error_destroy(err);
 			rc = EXIT_NO_LOG;
-			goto out_ranges;
+			goto out;
 		}
 		crash_error_destroy(err);
 	} else if (!dec) {
@@ -484,7 +459,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s: %s\n", program, o.vmcore_path,
 				log_error);
 			rc = EXIT_NO_LOG;
-			goto out_ranges;
+			goto out;
 		}
 	}
 
@@ -501,7 +476,7 @@ int main(int argc, char **argv)
 		print_error(NULL, err);
 		crash_error_destroy(err);
 		rc = EXIT_OUTPUT;
-		goto out_ranges;
+		goto out;
 	}
 
 	struct sink_state sink_state = {
@@ -611,8 +586,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\n");
 	}
 
-out_ranges:
-	free(ranges);
 out:
 	free(log_error_buf);
 	summary_destroy(summary);

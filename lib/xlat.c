@@ -505,6 +505,19 @@ struct crash_error *xlat_create(const struct xlat_reader *reader,
 		return &crash_enomem;
 	x->reader = *reader;
 	x->ops = ops;
+	// The ranges are copied, so callers need not keep theirs alive.
+	x->reader.ranges = NULL;
+	if (reader->range_count) {
+		struct xlat_range *copy = calloc(reader->range_count,
+						 sizeof(*copy));
+		if (!copy) {
+			xlat_destroy(x);
+			return &crash_enomem;
+		}
+		memcpy(copy, reader->ranges,
+		       reader->range_count * sizeof(*copy));
+		x->reader.ranges = copy;
+	}
 
 	struct xlat_search s = { .x = x };
 	s.have_uts = arch_symbol(reader, "init_uts_ns", &s.uts_kv);
@@ -512,7 +525,7 @@ struct crash_error *xlat_create(const struct xlat_reader *reader,
 						  &s);
 	if (err) {
 		xlat_search_deinit(&s);
-		free(x);
+		xlat_destroy(x);
 		return err;
 	}
 	if (!s.found && s.have_fallback) {
@@ -543,7 +556,7 @@ struct crash_error *xlat_create(const struct xlat_reader *reader,
 				ops->name, s.tried, s.uts_kv, s.first.method,
 				s.first_why ? s.first_why->message : "?");
 		xlat_search_deinit(&s);
-		free(x);
+		xlat_destroy(x);
 		return err;
 	}
 	xlat_search_deinit(&s);
@@ -553,6 +566,9 @@ struct crash_error *xlat_create(const struct xlat_reader *reader,
 
 void xlat_destroy(struct xlat *x)
 {
+	if (!x)
+		return;
+	free((void *)x->reader.ranges);
 	free(x);
 }
 

@@ -41,7 +41,11 @@ struct xlat_range {
 	uint64_t size;		/* p_memsz */
 };
 
-/** What the translation layer may use. All borrowed by xlat_create(). */
+/**
+ * What the translation layer may use.  xlat_create() copies the struct and
+ * the ranges array; @arg, @format and @vmcoreinfo stay borrowed and must
+ * outlive the xlat.
+ */
 struct xlat_reader {
 	void *arg;
 	/* Read kernel-physical memory; FAULT if absent. */

@@ -45,6 +45,7 @@
 #include "../../lib/cli_size.h"
 #include "../../lib/error.h"
 #include "../../lib/vmcore.h"
+#include "../../lib/vmcore_xlat.h"
 #include "../../lib/vmcoreinfo.h"
 #include "../../lib/xlat.h"
 #include "codec.h"
@@ -289,12 +290,6 @@ static void warn_stderr(void *arg, const char *message)
 	fprintf(stderr, "%s: warning: %s\n", program, message);
 }
 
-static struct crash_error *read_phys_vmcore(void *arg, uint64_t paddr,
-					    void *buf, size_t size)
-{
-	return vmcore_read_phys(arg, paddr, buf, size);
-}
-
 static struct crash_error *read_kv_xlat(void *arg, uint64_t vaddr, void *buf,
 					size_t size)
 {
@@ -306,7 +301,6 @@ struct input {
 	struct vmcore *vm;
 	struct vmcoreinfo *vi;
 	struct xlat *x;			/* NULL: no validated mapping */
-	struct xlat_range *ranges;
 	const struct vmcore_segment *segs;
 	size_t seg_count;
 	uint32_t page_size;
@@ -321,7 +315,6 @@ static void input_deinit(struct input *in)
 {
 	free(in->notes);
 	xlat_destroy(in->x);
-	free(in->ranges);
 	vmcoreinfo_destroy(in->vi);
 	vmcore_close(in->vm);
 }
@@ -434,27 +427,9 @@ static int input_open(const struct options *o, struct input *in)
 		return EXIT_UNREADABLE;
 	}
 
-	in->ranges = calloc(in->seg_count, sizeof(*in->ranges));
-	if (!in->ranges) {
-		err = &crash_enomem;
+	err = vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
+	if (err && err->code == CRASH_ERR_NOMEM)
 		goto fail;
-	}
-	for (size_t i = 0; i < in->seg_count; i++) {
-		in->ranges[i].paddr = in->segs[i].paddr;
-		in->ranges[i].vaddr = in->segs[i].vaddr;
-		in->ranges[i].size = in->segs[i].mem_size;
-	}
-	struct xlat_reader reader = {
-		.arg = in->vm,
-		.read_phys = read_phys_vmcore,
-		.warn = warn_stderr,
-		.format = vmcore_format(in->vm),
-		.machine = vmcore_machine(in->vm),
-		.vmcoreinfo = in->vi,
-		.ranges = in->ranges,
-		.range_count = in->seg_count,
-	};
-	err = xlat_create(&reader, &in->x);
 	if (err) {
 		// Not fatal for a copy: the utsname falls back to VMCOREINFO
 		// and filtering to zero pages only.
