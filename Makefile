@@ -109,6 +109,14 @@ install: crashdmesg/crashdmesg $(COPY_BINS)
 	install -m 0644 doc/crashdmesg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crashdmesg.1
 	$(if $(COPY_BINS),install -m 0755 capture/crashcopy/crashcopy $(DESTDIR)$(PREFIX)/bin/crashcopy)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/lib/crashkit/lib $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures
+	install -m 0755 initramfs/crashctl $(DESTDIR)$(PREFIX)/sbin/crashctl
+	install -m 0644 capture/lib/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/lib/
+	install -m 0644 fixtures/real/bookworm-6.1.vmcore $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures/bookworm-6.1.vmcore
+	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
+	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8
+	install -m 0644 doc/crashkit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/crashkit.conf.5
 
 clean:
 	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy
