@@ -44,6 +44,7 @@
 #include "../../crashdmesg/printk.h"
 #include "../../lib/cli_size.h"
 #include "../../lib/error.h"
+#include "../../lib/sha256.h"
 #include "../../lib/vmcore.h"
 #include "../../lib/vmcore_xlat.h"
 #include "../../lib/vmcoreinfo.h"
@@ -945,7 +946,8 @@ static void json_string(FILE *f, const char *s)
 }
 
 static void print_json(const struct options *o, const struct input *in,
-		       const struct copy_stats *st, int rc)
+		       const struct copy_stats *st, const struct dump_sink *sink,
+		       int rc)
 {
 	FILE *f = o->output_path ? stdout : stderr;
 	fprintf(f, "{\"vmcore\":");
@@ -976,6 +978,17 @@ static void print_json(const struct options *o, const struct input *in,
 		json_string(f, st->filter_fallback);
 	else
 		fprintf(f, "null");
+	// The digest of what OUTPUT (or the stream) holds; null when the
+	// sink was not finished (interrupted, failed, --dump-dmesg).
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	fprintf(f, ",\"output_sha256\":");
+	if (sink && dump_sink_sha256(sink, digest)) {
+		sha256_hex(digest, hex);
+		fprintf(f, "\"%s\"", hex);
+	} else {
+		fprintf(f, "null");
+	}
 	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s"
 		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size, st->seconds,
 		st->complete ? "true" : "false", st->interrupted ? "true" : "false", rc);
@@ -1478,6 +1491,8 @@ int main(int argc, char **argv)
 		rc = EXIT_OUTPUT;
 		goto out;
 	}
+	if (o.json)
+		dump_sink_hash_enable(r.sink);
 	rc = o.format == FORMAT_KDUMP ? copy_kdump(&r, &kinfo) : copy_elf(&r);
 	if (rc != EXIT_OK)
 		goto out;
@@ -1501,7 +1516,7 @@ int main(int argc, char **argv)
 
 out:
 	if (o.json && in.vm)
-		print_json(&o, &in, &st, rc);
+		print_json(&o, &in, &st, r.sink, rc);
 	dump_sink_destroy(r.sink);
 	if (st.filter_fallback && in.x)
 		free((char *)st.filter_fallback);

@@ -14,7 +14,8 @@
 # Then --num-threads 4 writes the same bytes as one thread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
-# --json one valid object; at -d 31 we keep what makedumpfile keeps plus the
+# --json one valid object whose output_sha256 is sha256sum's (file and
+# -F stream); at -d 31 we keep what makedumpfile keeps plus the
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
 # marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
@@ -222,6 +223,23 @@ assert o["codec"] == "zstd" and o["dump_level"] == 31, o
 		sed 's/^/  | /' "$dir/j.json"
 		return 1
 	}
+	json_sha256 "$dir/j.json" "$dir/j" || return 1
+	# -F: the summary goes to stderr; the digest is the stream's.
+	cc_run 0 "$dir/jf.err" --json -F -d 1 -l "$core" >"$dir/jf" || return 1
+	grep '^{' "$dir/jf.err" >"$dir/jf.json"
+	json_sha256 "$dir/jf.json" "$dir/jf"
+}
+
+# json_sha256 JSON FILE: the summary's output_sha256 is sha256sum FILE.
+json_sha256() {
+	local got want
+	got=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["output_sha256"])' "$1") || return 1
+	want=$(sha256sum -- "$2") || return 1
+	want=${want%% *}
+	if [ "$got" != "$want" ]; then
+		printf '  %s: output_sha256 %s, sha256sum %s\n' "$2" "$got" "$want"
+		return 1
+	fi
 }
 
 # same_count FILE: the "same N" count of a crashcopy_pages.py report.
@@ -445,7 +463,7 @@ for suite in $suites; do
 	check "-E -d 0: page-exact" elf_exact 0
 	check "-E -d 31: page-exact" elf_exact 31
 	check "--dump-dmesg == vmcore-dmesg" dump_dmesg
-	check "--json: one object, counts add up" json_summary
+	check "--json: one object, counts add up, output_sha256 == sha256sum (file, -F)" json_summary
 	check "-d 31: makedumpfile's kept pages + kernel image == ours" vs_makedumpfile_counts
 	if [ "$first" = yes ]; then
 		first=no
@@ -459,7 +477,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done
