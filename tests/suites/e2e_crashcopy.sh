@@ -14,7 +14,8 @@
 # Then --num-threads 4 writes the same bytes as one thread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
-# --json one valid object whose output_sha256 is sha256sum's (file and
+# --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
+# trimmed cores of fixtures/real), --json one valid object whose output_sha256 is sha256sum's (file and
 # -F stream); at -d 31 we keep what makedumpfile keeps plus the
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
@@ -242,6 +243,46 @@ json_sha256() {
 	fi
 }
 
+# estimate_close CORE LEVEL CODEC FILE: crashcopy --estimate -d LEVEL -CODEC
+# CORE exits 0 with one JSON object whose bytes_estimate is within 25% of
+# FILE's size (the real dump of the same options), and whose page counts
+# add up to the RAM pages.
+estimate_close() {
+	local e
+	e=$dir/est$2$3
+	cc_run 0 "$e.err" --estimate -d "$2" "-$3" "$1" >"$e.json" || return 1
+	"$python" -c '
+import json, os, sys
+o = json.load(open(sys.argv[1]))
+real = os.stat(sys.argv[2]).st_size
+ratio = o["bytes_estimate"] / real
+print("  estimate %d, real %d: %.3f (%d pages sampled, %.3f s)" % (
+    o["bytes_estimate"], real, ratio, o["pages_sampled"], o["seconds"]))
+assert 0.75 <= ratio <= 1.25, ratio
+x = o["pages_excluded"]
+assert o["pages_kept"] + sum(x.values()) == o["pages_total"], o
+assert o["dump_level"] == int(sys.argv[3]), o
+' "$e.json" "$4" "$2" || {
+		sed 's/^/  | /' "$e.json"
+		return 1
+	}
+}
+
+# estimate_fixtures: --estimate against the real size on the trimmed real
+# cores of fixtures/real (a few hundred pages: sampled whole).
+estimate_fixtures() {
+	local f rc
+	rc=0
+	for f in fixtures/real/*.vmcore; do
+		for level in 1 31; do
+			rm -f "$dir/fx"
+			cc_run 0 "$dir/fx.err" -d "$level" -l "$f" "$dir/fx" &&
+				estimate_close "$f" "$level" l "$dir/fx" || rc=1
+		done
+	done
+	return "$rc"
+}
+
 # same_count FILE: the "same N" count of a crashcopy_pages.py report.
 same_count() {
 	sed -n 's/.*, same \([0-9]*\),.*/\1/p' "$1"
@@ -297,6 +338,8 @@ usage_errors() {
 	cc_run 1 "$dir/u.err" -c -l "$core" "$dir/u" || ok=1
 	cc_run 1 "$dir/u.err" -E -z "$core" "$dir/u" || ok=1
 	cc_run 1 "$dir/u.err" -R </dev/null || ok=1
+	cc_run 1 "$dir/u.err" --estimate -l "$core" "$dir/u" || ok=1
+	cc_run 1 "$dir/u.err" --estimate -E "$core" || ok=1
 	if [ -e "$dir/u" ] || [ -e "$dir/u.incomplete" ]; then
 		printf '  a usage error created an output file\n'
 		ok=1
@@ -457,6 +500,12 @@ for suite in $suites; do
 			fi
 		done
 	done
+	for level in 1 31; do
+		for codec in l z; do
+			check "--estimate -d $level -$codec: within 25% of the real size" \
+				estimate_close "$core" "$level" "$codec" "$dir/d$level$codec"
+		done
+	done
 	check "--num-threads 4 == one thread, byte for byte" threads_identical
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
@@ -467,6 +516,7 @@ for suite in $suites; do
 	check "-d 31: makedumpfile's kept pages + kernel image == ours" vs_makedumpfile_counts
 	if [ "$first" = yes ]; then
 		first=no
+		check "--estimate on fixtures/real: within 25% of the real size" estimate_fixtures
 		check "usage errors: exit 1, no file" usage_errors
 		check "existing OUTPUT without -f: kept, exit 5" no_clobber
 		check "hostile inputs: exit 2 (headers), 6 (data, pages marked lost)" hostile_inputs
@@ -477,7 +527,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done
