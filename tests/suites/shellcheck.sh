@@ -5,7 +5,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 passed=0
 failed=0
-for f in $(git ls-files '*.sh' .ci/run 2>/dev/null); do
+for f in $(git ls-files '*.sh' .ci/run initramfs/build 2>/dev/null); do
 	if shellcheck -x -s sh "$f"; then
 		passed=$((passed + 1))
 	else
