@@ -33,7 +33,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 
-.PHONY: all check demo bench fuzz fuzz-smoke install deps clean test-bins \
+.PHONY: all check demo demo-log bench fuzz fuzz-smoke install deps clean test-bins \
 	fixtures shellcheck e2e
 
 all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
@@ -95,7 +95,12 @@ check: deps
 	$(MAKE) $(FUZZ_BINS)
 	sh tests/run.sh
 
+# demo: crash a VM and capture it with crashkit; demo-log: read a bundled crash.
 demo: deps
+	$(MAKE) all
+	sh tests/e2e/demo-capture.sh
+
+demo-log: deps
 	$(MAKE) crashdmesg/crashdmesg
 	sh tests/demo.sh
 
