@@ -31,8 +31,9 @@
 # tar of its findings to disk 1 and crashes with sysrq c. Xen executes the
 # capture kernel, which copies /proc/vmcore to disk 2 and powers off.
 #
-# --no-crashkernel boots Xen without crashkernel=: dom0 records what it finds
-# (no reservation) and powers off without loading or crashing. OUTDIR then
+# --no-crashkernel boots Xen without crashkernel= (and puts crashkernel=128M
+# on dom0's line instead, which a PV dom0 ignores): dom0 records what it
+# finds (no reservation) and powers off without loading or crashing. OUTDIR then
 # holds facts.txt, xen-info-before.txt, xl-dmesg.txt, console.log only.
 # --no-domu skips the domU. --mem sets the machine's RAM (default 1024; dom0
 # gets 384 MiB).
@@ -43,7 +44,11 @@
 # kexec_status_before/_after (exit code of kexec -p -S), ckr_size
 # (kexec --print-ckr-size), dom0_vmcoreinfo (/sys/kernel/vmcoreinfo),
 # hypervisor_type, guest_type, xl_kdump (the Kdump: line of xl dmesg), domu
-# (created|failed|skipped), kexec_rc.
+# (created|failed|skipped), kexec_rc; and what initramfs/xen.sh (sourced in
+# dom0 as crashctl does) answers: xensh_pv_dom0, xensh_range,
+# xensh_loaded_before/_after, xensh_cmdline, xensh_check_rc (xen_check's
+# lines go to OUTDIR/xen-check.txt), xensh_load_args (the words kexec -p
+# appends to the capture command line).
 #
 # Kernels come from tests/e2e/fetch-kernel.sh (cached in --cache DIR, default
 # $CRASHKIT_CACHE, else .cache/kernels), Xen from tests/e2e/fetch-xen.sh
@@ -55,7 +60,8 @@ MEM_MIB=1024
 DOM0_MEM=384M
 CRASHKERNEL=256M@64M
 QEMU_TIMEOUT=420
-CAPTURE_APPEND="console=ttyS0,115200 irqpoll nr_cpus=1 reset_devices panic=1 loglevel=7"
+# console= and crashkit.dom0_vmcoreinfo= come from xen_load_args (initramfs/xen.sh).
+CAPTURE_APPEND="irqpoll nr_cpus=1 reset_devices panic=1 loglevel=7"
 
 die() {
 	printf 'xen-crash: FAIL: %s\n' "$*" >&2
@@ -316,6 +322,22 @@ if [ -r /proc/xen/xensyms ]; then
 fi
 fact release "$(uname -r)"
 
+# initramfs/xen.sh, as crashctl uses it, against the real hypervisor.
+. /lib/crashkit/xen.sh
+if xen_is_pv_dom0; then
+	fact xensh_pv_dom0 yes
+else
+	fact xensh_pv_dom0 no
+fi
+fact xensh_range "$(xen_crash_range 2>&1)"
+fact xensh_loaded_before "$(xen_crash_loaded 2>&1)"
+fact xensh_cmdline "$(xen_cmdline 2>&1)"
+rc=0
+xen_check >/out/xen-check.txt 2>&1 || rc=$?
+fact xensh_check_rc "$rc"
+load_args=$(xen_load_args 2>/out/xen-load-args.err) || load_args=
+fact xensh_load_args "$load_args"
+
 save_out() {
 	tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
 	dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
@@ -327,13 +349,15 @@ if [ "$(crashkit-xen range)" = "0x0 0x0" ]; then
 	poweroff -f
 fi
 
+[ -n "$load_args" ] || fail "xen_load_args: $(cat /out/xen-load-args.err)"
 rc=0
 kexec -p /vmlinuz --initrd=/capture.cpio.gz \
-	--append="$(cat /capture.append) crashkit.dom0_vmcoreinfo=$vmci_addr" >/out/kexec.log 2>&1 || rc=$?
+	--append="$(cat /capture.append) $load_args" >/out/kexec.log 2>&1 || rc=$?
 fact kexec_rc "$rc"
 [ "$rc" = 0 ] || fail "kexec -p: $(tail -n 1 /out/kexec.log)"
 crashkit-xen info >/out/xen-info-after.txt 2>&1 || fail "crashkit-xen info after the load"
 fact helper_loaded_after "$(crashkit-xen loaded)"
+fact xensh_loaded_after "$(xen_crash_loaded 2>&1)"
 fact sysfs_crash_loaded_after "$(cat /sys/kernel/kexec_crash_loaded)"
 rc=0
 kexec -p -S >/dev/null 2>&1 || rc=$?
@@ -380,6 +404,8 @@ make_cpio "$work/capture" "$work/capture.cpio.gz"
 # dom0's initramfs.
 tree_busybox "$work/dom0"
 tree_modules "$work/dom0" virtio_pci virtio_blk xen-privcmd xen-evtchn xen-gntdev xen-gntalloc xenfs
+mkdir -p "$work/dom0/lib/crashkit"
+cp "$repo_root/initramfs/xen.sh" "$work/dom0/lib/crashkit/xen.sh"
 gcc -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$work/dom0/bin/crashkit-xen" \
 	"$repo_root/initramfs/crashkit-xen.c" || die "gcc -static initramfs/crashkit-xen.c failed"
 tree_elf "$work/dom0" "$(command -v kexec)"
@@ -420,6 +446,9 @@ xen_append="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM loglvl
 [ -z "$crashkernel" ] || xen_append="$xen_append crashkernel=$CRASHKERNEL"
 # QEMU's multiboot module list: "FILE ARGS,FILE"; a comma inside is doubled.
 dom0_append="console=hvc0 earlyprintk=xen panic=1 printk.devkmsg=on"
+# Without a Xen reservation, also make the classic mistake: crashkernel= on
+# dom0's line, which a PV dom0 ignores.
+[ -n "$crashkernel" ] || dom0_append="$dom0_append crashkernel=128M"
 
 start=$(date +%s)
 rc=0
@@ -445,7 +474,7 @@ umask 077
 mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
-	kexec.log xl-list.txt xl-create.log; do
+	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
