@@ -36,13 +36,17 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 .PHONY: all check demo bench fuzz fuzz-smoke install deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS)
+all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/crashkit-xen
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
 
 capture/crashcopy/crashcopy: build/rel/capture/crashcopy/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+
+# Xen dom0 helper for crashctl: static, standalone (only the privcmd ioctl).
+initramfs/crashkit-xen: initramfs/crashkit-xen.c
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -56,6 +60,10 @@ build/asan-obj/%.o: %.c $(HEADERS)
 build/asan/crashdmesg: build/asan-obj/crashdmesg/main.o $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
+
+build/asan/crashkit-xen: initramfs/crashkit-xen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $<
 
 build/asan/crashcopy: build/asan-obj/capture/crashcopy/main.o $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -77,7 +85,7 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 		-o $@ $< $(CORE_SRCS) $(LDLIBS_DYN)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
-	$(UNIT_BINS) build/mkvmcore
+	$(UNIT_BINS) build/mkvmcore initramfs/crashkit-xen build/asan/crashkit-xen
 
 deps:
 	sh tests/deps.sh
@@ -111,4 +119,4 @@ install: crashdmesg/crashdmesg $(COPY_BINS)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
 
 clean:
-	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy
+	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/crashkit-xen
