@@ -75,21 +75,22 @@ xen_helper() {
 	"${CRASHKIT_XEN_HELPER:-crashkit-xen}" --device "$dev" "$@"
 }
 
-# xen_crash_range: "START SIZE" (hex) of Xen's crash area; "0x0 0x0" when Xen
-# reserved none.
+# xen_crash_range: "START SIZE" of Xen's crash area: START a hex machine
+# address (0x...), SIZE in bytes (decimal); "0x0 0" when Xen reserved none.
 xen_crash_range() {
 	local out start size
 	out=$(xen_helper range) || return 1
 	start=${out%% *}
 	size=${out#* }
 	case $start:$size in
-	0x[0-9a-f]*:0x[0-9a-f]*) ;;
-	*)
-		printf 'xen: crashkit-xen range answered "%s", expected "0xSTART 0xSIZE"\n' "$out" >&2
-		return 1
+	0x*[!0-9a-f]*:* | *:0x*[!0-9a-f]*) ;;
+	0x?*:0x?*)
+		printf '%s %s\n' "$start" "$((size))"
+		return 0
 		;;
 	esac
-	printf '%s %s\n' "$start" "$size"
+	printf 'xen: crashkit-xen range answered "%s", expected "0xSTART 0xSIZE"\n' "$out" >&2
+	return 1
 }
 
 # xen_crash_loaded: 1 when Xen holds a crash image, 0 when not (the
@@ -291,7 +292,7 @@ xen_check() {
 	fi
 	start=${range%% *}
 	size=${range#* }
-	if [ "$size" = 0x0 ]; then
+	if [ "$size" = 0 ]; then
 		bad=1
 		if [ -z "$want" ]; then
 			printf 'xen: Xen reserved no crash area: its command line has no crashkernel=; add e.g. crashkernel=256M@64M to GRUB_CMDLINE_XEN_DEFAULT in /etc/default/grub, run update-grub and reboot\n'
@@ -307,12 +308,12 @@ xen_check() {
 		printf 'xen: %s has no Xen support (not linked to libxenctrl): under Xen it would load into Linux, which has no crash area; install a Xen-enabled kexec-tools (Debian'"'"'s is)\n' "$kexec_bin"
 		bad=1
 	fi
-	if [ "$size" != 0x0 ]; then
+	if [ "$size" != 0 ]; then
 		kd=$("${CRASHKIT_XL:-xl}" dmesg 2>/dev/null | xen_parse_kdump_line) || kd=
 		case $kd in
-		'' | "$start $size") ;;
-		disabled) printf 'xen: warning: xl dmesg says "Kdump: DISABLED" but Xen reports a crash area at %s size %s\n' "$start" "$size" ;;
-		*) printf 'xen: warning: xl dmesg says the crash area is %s, Xen reports %s %s\n' "$kd" "$start" "$size" ;;
+		'' | "$start $(printf '0x%x' "$size")") ;;
+		disabled) printf 'xen: warning: xl dmesg says "Kdump: DISABLED" but Xen reports a crash area at %s, %s bytes\n' "$start" "$size" ;;
+		*) printf 'xen: warning: xl dmesg says the crash area is %s (start, size), Xen reports %s, %s bytes\n' "$kd" "$start" "$size" ;;
 		esac
 		loaded=$(xen_crash_loaded 2>/dev/null) || loaded=
 		if [ -n "$loaded" ] && [ -n "$kexec_bin" ]; then
