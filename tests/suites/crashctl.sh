@@ -298,6 +298,7 @@ xen_crash_range() { echo "0x4000000 268435456"; }
 xen_crash_loaded() { cat "$FAKE_ROOT/sys/kernel/kexec_crash_loaded"; }
 xen_cmdline() { echo "dom0_mem=1G crashkernel=256M@64M"; }
 xen_load_args() { echo "--xen-flag console=ttyS0,115200"; }
+xen_check() { echo "xen: warning: a cross-check disagrees"; return 0; }
 X
 	mkroot "$R"
 	echo 0 >"$R/sys/kernel/kexec_crash_size"
@@ -307,11 +308,56 @@ X
 	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
 	CRASHKIT_LIBDIR=$tmp/xenlib run "$SH" --root "$R" load
 	printf '%s\n' -p --xen-flag "$R/boot/vmlinuz-$KVER" "--initrd=$R/var/lib/crashkit/initrd-$KVER.img" \
-		"--append=earlyprintk=xen irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 console=ttyS0,115200" >"$tmp/want.argv"
+		"--append=irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 console=ttyS0,115200" >"$tmp/want.argv"
 	{ [ "$rc" -eq 0 ] && cmp -s "$tmp/want.argv" "$tmp/kexec.argv"; } && pass ||
 		fail "$SH: Xen load: exit $rc, kexec got $(cat "$tmp/kexec.argv"): $(cat "$tmp/out")"
 	CRASHKIT_LIBDIR=$tmp/xenlib run "$SH" --root "$R" status
-	want "status on Xen via xen.sh" 0 "ok   reservation 256 MiB reserved by Xen at 0x4000000"
+	want "status on Xen via xen.sh" 0 "ok   reservation 256 MiB reserved by Xen at 0x4000000" \
+		"warn xen         a cross-check disagrees"
+
+	# The real xen.sh on a faked PV dom0 (its CRASHKIT_* overrides; crashctl
+	# points CRASHKIT_SYSFS and CRASHKIT_PROCFS into --root).
+	mkdir -p "$tmp/xenlib2/lib" "$tmp/xenbin"
+	ln -sf "$top/capture/lib/conf.sh" "$tmp/xenlib2/lib/conf.sh"
+	ln -sf "$top/tests/shell/fake-build" "$tmp/xenlib2/build"
+	ln -sf "$top/initramfs/xen.sh" "$tmp/xenlib2/xen.sh"
+	cat >"$tmp/xenbin/crashkit-xen" <<'X'
+#!/bin/sh
+[ "$1" = --device ] && shift 2
+case $1 in
+range) printf '%s\n' "${FAKE_RANGE-0x4000000 0x10000000}" ;;
+loaded) cat "$FAKE_ROOT/sys/kernel/kexec_crash_loaded" ;;
+cmdline) echo "console=com1 com1=115200,8n1 crashkernel=256M@64M" ;;
+*) exit 2 ;;
+esac
+X
+	chmod 755 "$tmp/xenbin/crashkit-xen"
+	mkroot "$R"
+	echo 0 >"$R/sys/kernel/kexec_crash_size"
+	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+	printf '00000000-00000fff : Reserved\n' >"$R/proc/iomem"
+	mkdir -p "$R/sys/hypervisor" "$R/proc/xen"
+	echo xen >"$R/sys/hypervisor/type"
+	echo PV >"$R/sys/hypervisor/guest_type"
+	echo control_d >"$R/proc/xen/capabilities"
+	echo '0x00000000355da000 1024' >"$R/sys/kernel/vmcoreinfo"
+	: >"$R/dev/privcmd"
+	echo 'placeholder=1 root=/dev/xvda1 ro console=hvc0 earlyprintk=xen xencons=tty' >"$R/proc/cmdline"
+	echo '[integrity] none' >"$R/sys/kernel/security/lockdown"
+	export CRASHKIT_XEN_HELPER="$tmp/xenbin/crashkit-xen" CRASHKIT_XEN_PRIVCMD="$R/dev/privcmd" \
+		CRASHKIT_KEXEC="$top/tests/shell/fake-kexec" CRASHKIT_XL=false
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
+	want "real xen.sh: not loaded" 3 "ok   reservation 256 MiB reserved by Xen at 0x4000000" "FAIL loaded"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" load
+	printf '%s\n' -p "$R/boot/vmlinuz-$KVER" "--initrd=$R/var/lib/crashkit/initrd-$KVER.img" \
+		"--append=placeholder=1 irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 console=ttyS0,115200 crashkit.dom0_vmcoreinfo=0x355da000" >"$tmp/want.argv"
+	{ [ "$rc" -eq 0 ] && cmp -s "$tmp/want.argv" "$tmp/kexec.argv"; } && pass ||
+		fail "$SH: real xen.sh load: exit $rc, kexec got $(cat "$tmp/kexec.argv"): $(cat "$tmp/out")"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
+	want "real xen.sh: loaded" 0 "ok   loaded" "ok   xen"
+	FAKE_RANGE="0x0 0x0" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
+	want "real xen.sh: no crash area" 3 "FAIL reservation Xen reserved no memory" "GRUB_CMDLINE_XEN_DEFAULT"
+	unset CRASHKIT_XEN_HELPER CRASHKIT_XEN_PRIVCMD CRASHKIT_KEXEC CRASHKIT_XL
 
 	# --- estimate -----------------------------------------------------------
 	mkroot "$R"
