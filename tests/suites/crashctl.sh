@@ -451,6 +451,22 @@ X
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved"
 	want "savecore: incomplete capture" 1 "vmcore: truncated" "saved $s/dmesg.txt"
 	grep -q '"status": "partial"' "$s/manifest.json" 2>/dev/null && pass || fail "$SH: incomplete savecore manifest: $(cat "$s/manifest.json" 2>&1)"
+	# A log-only capture (DUMP=no): no stream, dump_status empty.
+	mkraw incomplete '' 0
+	rm -rf "$tmp/saved"
+	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved"
+	want "savecore: log only" 0 "saved $s (vmcore: skipped)"
+	{ [ ! -e "$s/vmcore" ] && grep -q '"reason": "no dump on the device"' "$s/manifest.json"; } && pass ||
+		fail "$SH: log-only savecore: $(ls "$s"; cat "$s/manifest.json")"
+	# The capture died in the middle of the dump (state=writing, no size):
+	# the stream is read to its end marker.
+	mkraw writing '' 0
+	rm -rf "$tmp/saved"
+	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved"
+	want "savecore: state=writing" 1 "vmcore: truncated"
+	# crashcopy -R refuses the bytes after the end marker (the rest of the
+	# device), so the pages are all in vmcore.incomplete.
+	cmp -s "$s/vmcore.incomplete" "$tmp/direct.vmcore" && pass || fail "$SH: savecore state=writing: vmcore.incomplete differs"
 	# Hostile headers.
 	mkraw complete 0 999999999
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
