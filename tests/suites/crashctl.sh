@@ -368,6 +368,10 @@ X
 		"-d 17    2.9 GiB  excludes zero, free pages  (configured)" "crashkernel=" \
 		'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX crashkernel='
 
+	run "$SH" --root "$R" estimate --vmcore "$FIXTURE"
+	want "estimate with crashcopy --estimate" 0 "measured by crashcopy --estimate on $FIXTURE" \
+		"crashcopy --estimate -d 31 lzo: 71 KiB compressed (27 of 150 pages kept)"
+
 	# --- test --crash needs --yes ------------------------------------------
 	run "$SH" --root "$R" test --crash
 	want "test --crash without --yes" 2 "add --yes"
