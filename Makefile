@@ -25,6 +25,10 @@ HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h capture/crashcopy/*.h 
 COPY_BINS := $(if $(wildcard capture/crashcopy/main.c),capture/crashcopy/crashcopy)
 COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy)
 
+# crashsend: the http target's client, standalone (no lib/).
+SEND_SRCS := $(sort $(wildcard capture/crashsend/*.c))
+SEND_DEPS := $(SEND_SRCS) $(wildcard capture/crashsend/*.h)
+
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
 
@@ -36,13 +40,20 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 .PHONY: all check demo bench fuzz fuzz-smoke install deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS)
+all: crashdmesg/crashdmesg $(COPY_BINS) capture/crashsend/crashsend
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
 
 capture/crashcopy/crashcopy: build/rel/capture/crashcopy/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+
+capture/crashsend/crashsend: $(SEND_DEPS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $(SEND_SRCS)
+
+build/asan/crashsend: $(SEND_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(SEND_SRCS)
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -77,6 +88,7 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 		-o $@ $< $(CORE_SRCS) $(LDLIBS_DYN)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
+	capture/crashsend/crashsend build/asan/crashsend \
 	$(UNIT_BINS) build/mkvmcore
 
 deps:
@@ -111,4 +123,4 @@ install: crashdmesg/crashdmesg $(COPY_BINS)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
 
 clean:
-	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy
+	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy capture/crashsend/crashsend
