@@ -25,6 +25,10 @@ HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h capture/crashcopy/*.h 
 COPY_BINS := $(if $(wildcard capture/crashcopy/main.c),capture/crashcopy/crashcopy)
 COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy)
 
+# crashsend: the http target's client, standalone (no lib/).
+SEND_SRCS := $(sort $(wildcard capture/crashsend/*.c))
+SEND_DEPS := $(SEND_SRCS) $(wildcard capture/crashsend/*.h)
+
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
 
@@ -36,7 +40,8 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 .PHONY: all check demo demo-log bench fuzz fuzz-smoke install deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen
+all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen \
+	capture/crashsend/crashsend
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
@@ -51,6 +56,13 @@ initramfs/mkcpio: build/rel/initramfs/mkcpio.o build/rel/lib/error.o
 # Xen dom0 helper for crashctl: static, standalone (only the privcmd ioctl).
 initramfs/crashkit-xen: initramfs/crashkit-xen.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+capture/crashsend/crashsend: $(SEND_DEPS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $(SEND_SRCS)
+
+build/asan/crashsend: $(SEND_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(SEND_SRCS)
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -94,7 +106,8 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
 	$(UNIT_BINS) build/mkvmcore initramfs/mkcpio build/asan/mkcpio \
-	initramfs/crashkit-xen build/asan/crashkit-xen
+	initramfs/crashkit-xen build/asan/crashkit-xen \
+	capture/crashsend/crashsend build/asan/crashsend
 
 deps:
 	sh tests/deps.sh
@@ -144,4 +157,4 @@ install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
 
 clean:
 	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/mkcpio \
-		initramfs/crashkit-xen
+		initramfs/crashkit-xen capture/crashsend/crashsend
