@@ -71,7 +71,8 @@ chmod 600 "$t/etc/secret/key"
 chmod 700 "$t/etc/secret"
 ln "$t/bin/two" "$t/etc/hardlink"
 "$mkcpio" --mtime 1700000000 --node dev/console:c:5:1:600 -o "$tmp/a.cpio" "$t" 2>"$tmp/err"
-check "mkcpio --node without dev/: $(cat "$tmp/err")" [ $? -eq 0 ]
+check "mkcpio refuses --node without its directory: $(cat "$tmp/err")" \
+	sh -c "[ $? -eq 1 ] && grep -q 'node dev/console: its directory is not a directory of' '$tmp/err'"
 mkdir "$t/dev"
 "$mkcpio" --mtime 1700000000 --node dev/console:c:5:1:600 -o "$tmp/a.cpio" "$t" 2>"$tmp/err"
 check "mkcpio on a good tree: $(cat "$tmp/err")" [ $? -eq 0 ]
@@ -451,6 +452,39 @@ cp "$bindir/crashdmesg" "$tmp/dynbin/crashdmesg"
 cp "$mkcpio" "$tmp/dynbin/crashcopy"
 expect_build_error "crashcopy is dynamically linked" "with a dynamic crashcopy" --conf "$tmp/local.conf" --bindir "$tmp/dynbin"
 expect_build_error "--compress 'lz4'" "with an unknown compressor" --conf "$tmp/local.conf" --compress lz4
+
+# Installed layout (make install): the script finds its data directory from
+# its own path, crashdmesg in PREFIX/bin, crashcopy in PREFIX/sbin, other
+# helpers in PREFIX/lib/crashkit/bin, never mkcpio itself.
+inst=$tmp/inst/usr
+mkdir -p "$inst/bin" "$inst/sbin" "$inst/lib/crashkit/bin" "$inst/lib/crashkit/lib" "$inst/lib/crashkit/targets"
+cp "$build" "$inst/lib/crashkit/build"
+cp "$static_bin" "$inst/lib/crashkit/mkcpio"
+cp "$src/initramfs/init" "$inst/lib/crashkit/init"
+cp "$src/capture/crashcapture" "$inst/lib/crashkit/crashcapture"
+cp "$src/capture/lib/conf.sh" "$inst/lib/crashkit/lib/conf.sh"
+cp "$src/capture/targets/local.sh" "$inst/lib/crashkit/targets/local.sh"
+cp "$static_bin" "$inst/bin/crashdmesg"
+cp "$static_bin" "$inst/sbin/crashcopy"
+cp "$static_bin" "$inst/lib/crashkit/bin/crashkit-xen"
+if env -u MKCPIO sh "$inst/lib/crashkit/build" --kver "$kver" --moddir "$moddir" --hooks "$hooks" \
+	--sysroot "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none -o "$tmp/inst.img" >/dev/null 2>"$tmp/inst.err"; then
+	cpio -t --quiet <"$tmp/inst.img" >"$tmp/inst.list"
+	check "installed layout: helpers, scripts and /init found, mkcpio not shipped" sh -c "
+		for f in bin/crashdmesg bin/crashcopy bin/crashkit-xen init lib/crashkit/crashcapture \
+			lib/crashkit/lib/conf.sh lib/crashkit/targets/local.sh; do grep -qx \"\$f\" '$tmp/inst.list' || exit 1; done
+		! grep -q mkcpio '$tmp/inst.list'"
+else
+	fail "installed layout build: $(tail -n 2 "$tmp/inst.err")"
+fi
+# busybox ash runs the build as dash does: same bytes.
+if busybox sh "$build" --kver "$kver" --moddir "$moddir" --srcdir "$src" --bindir "$bindir" --hooks "$hooks" \
+	--sysroot "$tmp/emptyroot" --firmware "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none \
+	-o "$tmp/ash.img" >/dev/null 2>"$tmp/ash.err"; then
+	check "busybox ash builds the same bytes as dash" cmp -s "$tmp/ash.img" "$tmp/local1.img"
+else
+	fail "build under busybox ash: $(tail -n 2 "$tmp/ash.err")"
+fi
 
 # ------------------------------------------------------------ freshness stamp
 
