@@ -264,8 +264,31 @@ check "two builds from the same inputs are identical (cmp)" cmp -s "$tmp/local1.
 check "image is 0600" [ "$(stat -c %a "$tmp/local1.img")" = 600 ]
 check "OUT.inputs is 0600" [ "$(stat -c %a "$tmp/local1.img.inputs")" = 600 ]
 check "no .incomplete left" [ ! -e "$tmp/local1.img.incomplete" ]
-check "the build reports the image size" grep -q "^$tmp/local1.img: [0-9]* bytes (none)" "$tmp/local1.out"
+check "the build reports the image size" grep -q "^$tmp/local1.img: [0-9]* bytes (uncompressed)" "$tmp/local1.out"
 check "the build reports module sizes" grep -q '^  modules *[0-9]* bytes ([0-9]* modules)' "$tmp/local1.out"
+for c in gzip:1 xz:0; do
+	run_build "c-${c%:*}" --conf "$tmp/local.conf" --compress "$c"
+	check "build --compress $c: $(tail -n 2 "$tmp/c-${c%:*}.err")" [ $? -eq 0 ]
+	case $c in
+	gzip*) gzip -dc "$tmp/c-gzip.img" >"$tmp/c.cpio" ;;
+	xz*) xz -dc "$tmp/c-xz.img" >"$tmp/c.cpio" ;;
+	esac
+	cpio -t --quiet <"$tmp/c.cpio" >"$tmp/c.list" 2>/dev/null
+	cpio -t --quiet <"$tmp/local1.img" >"$tmp/none.list"
+	check "--compress $c unpacks to the same file list" cmp -s "$tmp/c.list" "$tmp/none.list"
+done
+run_build c-gzip2 --conf "$tmp/local.conf" --compress gzip:1
+check "two gzip builds are identical (cmp)" cmp -s "$tmp/c-gzip.img" "$tmp/c-gzip2.img"
+check "gzip -n: no name or time in the gzip header" [ "$(od -An -tx1 -j 3 -N 5 "$tmp/c-gzip.img" | tr -d ' ')" = 0000000000 ]
+expect_level_error() {
+	if run_build lvl --conf "$tmp/local.conf" --compress "$1"; then
+		fail "--compress $1 accepted"
+	else
+		check "--compress $1 refused" grep -q 'level out of range' "$tmp/lvl.err"
+	fi
+}
+expect_level_error zstd:20
+expect_level_error gzip:x
 check "fallback storage is announced" grep -q 'not found on this host: fallback storage drivers' "$tmp/local1.out"
 
 # ------------------------------------------------------------ contents
@@ -387,8 +410,11 @@ ssh-keygen -q -t ed25519 -N '' -f "$tmp/id" </dev/null
 printf '10.0.2.2 %s\n' "$(cut -d ' ' -f 1,2 "$tmp/id.pub")" >"$tmp/known_hosts"
 mkdir -p "$tmp/fw"
 printf 'fake firmware\n' >"$tmp/fw/me2600_firmware.bin"
+printf 'ftp secret\n' >"$tmp/ftp-pass"
 cat >"$tmp/net.conf" <<EOF
-TARGETS="nfs ssh"
+TARGETS="nfs ssh ftp"
+FTP_HOST=10.0.2.2
+FTP_PASSWORD_FILE=$tmp/ftp-pass
 NFS_EXPORT=10.0.2.2:/export
 SSH_TARGET=crash@10.0.2.2
 SSH_KEY=$tmp/id
@@ -407,6 +433,13 @@ mkdir "$tmp/n"
 (cd "$tmp/n" && cpio -idm --quiet --no-absolute-filenames <"$tmp/net.img") 2>/dev/null
 check "ssh key in the image, 0600" sh -c "cmp -s '$tmp/id' '$tmp/n/etc/crashkit/ssh/key' && [ \$(stat -c %a '$tmp/n/etc/crashkit/ssh/key') = 600 ]"
 check "pinned known_hosts in the image" cmp -s "$tmp/known_hosts" "$tmp/n/etc/crashkit/ssh/known_hosts"
+check "the conf's SSH_KEY and SSH_KNOWN_HOSTS paths lead to them in the image" sh -c "
+	[ \$(readlink '$tmp/n$tmp/id') = /etc/crashkit/ssh/key ] &&
+	[ \$(readlink '$tmp/n$tmp/known_hosts') = /etc/crashkit/ssh/known_hosts ]"
+check "the FTP password file is in the image, 0600, also at its configured path" sh -c "
+	cmp -s '$tmp/ftp-pass' '$tmp/n/etc/crashkit/ftp-password' &&
+	[ \$(stat -c %a '$tmp/n/etc/crashkit/ftp-password') = 600 ] &&
+	[ \$(readlink '$tmp/n$tmp/ftp-pass') = /etc/crashkit/ftp-password ]"
 check "the module's firmware is copied" cmp -s "$tmp/fw/me2600_firmware.bin" "$tmp/n/lib/firmware/me2600_firmware.bin"
 client=
 for c in "$tmp/n/bin/dbclient" "$tmp/n/bin/ssh"; do
@@ -550,7 +583,7 @@ EOF
 run_build boot --conf "$tmp/local.conf" --init "$tmp/test-init"
 check "build the boot image (auto compression): $(tail -n 3 "$tmp/boot.err")" [ $? -eq 0 ]
 check "auto compression is zstd for Debian 6.1" \
-	sh -c "grep -q '(zstd)\$' '$tmp/boot.out' && [ \$(od -An -tx1 -N4 '$tmp/boot.img' | tr -d ' ') = 28b52ffd ]"
+	sh -c "grep -q '(zstd -9)\$' '$tmp/boot.out' && [ \$(od -An -tx1 -N4 '$tmp/boot.img' | tr -d ' ') = 28b52ffd ]"
 mkdir -p "$tmp/disk"
 printf 'crashkit-build-test: ext4 marker read\n' >"$tmp/disk/marker"
 mkfs.ext4 -q -F -d "$tmp/disk" "$tmp/disk.img" 16M >/dev/null 2>&1
