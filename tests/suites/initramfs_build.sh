@@ -185,7 +185,8 @@ src=$tmp/src
 mkdir -p "$src/initramfs" "$src/capture/lib" "$src/capture/targets"
 printf '#!/bin/sh\necho stand-in init\n' >"$src/initramfs/init"
 printf '#!/bin/sh\necho stand-in crashcapture\n' >"$src/capture/crashcapture"
-printf 'conf_load() { :; }\n' >"$src/capture/lib/conf.sh"
+# The real parser: the build checks the conf with its conf_load.
+cp capture/lib/conf.sh "$src/capture/lib/conf.sh"
 printf 'prepare() { :; }\n' >"$src/capture/targets/local.sh"
 printf 'prepare() { :; }\n' >"$src/capture/targets/ssh.sh"
 bindir=$tmp/bin
@@ -456,6 +457,31 @@ run_build net2 --conf "$tmp/net.conf" --compress none --sysroot "$sr" --firmware
 check "missing firmware is a warning, not an error" [ $? -eq 0 ]
 check "missing firmware is named" grep -q 'firmware me2600_firmware.bin (for me_daq.ko) not in' "$tmp/net2.err"
 
+# Installed layout (make install): the script finds its data directory from
+# its own path, crashdmesg in PREFIX/bin, crashcopy in PREFIX/sbin, other
+# helpers in PREFIX/lib/crashkit/bin, never mkcpio itself.  This data
+# directory has no lib/conf.sh: the build's own small parser reads the conf.
+inst=$tmp/inst/usr
+mkdir -p "$inst/bin" "$inst/sbin" "$inst/lib/crashkit/bin" "$inst/lib/crashkit/lib" "$inst/lib/crashkit/targets"
+cp "$build" "$inst/lib/crashkit/build"
+cp "$static_bin" "$inst/lib/crashkit/mkcpio"
+cp "$src/initramfs/init" "$inst/lib/crashkit/init"
+cp "$src/capture/crashcapture" "$inst/lib/crashkit/crashcapture"
+printf 'log() { :; }\n' >"$inst/lib/crashkit/lib/log.sh"
+cp "$src/capture/targets/local.sh" "$inst/lib/crashkit/targets/local.sh"
+cp "$static_bin" "$inst/bin/crashdmesg"
+cp "$static_bin" "$inst/sbin/crashcopy"
+cp "$static_bin" "$inst/lib/crashkit/bin/crashkit-xen"
+if env -u MKCPIO sh "$inst/lib/crashkit/build" --kver "$kver" --moddir "$moddir" --hooks "$hooks" \
+	--sysroot "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none -o "$tmp/inst.img" >/dev/null 2>"$tmp/inst.err"; then
+	cpio -t --quiet <"$tmp/inst.img" >"$tmp/inst.list"
+	check "installed layout: helpers, scripts and /init found, mkcpio not shipped" sh -c "
+		for f in bin/crashdmesg bin/crashcopy bin/crashkit-xen init lib/crashkit/crashcapture \
+			lib/crashkit/lib/log.sh lib/crashkit/targets/local.sh; do grep -qx \"\$f\" '$tmp/inst.list' || exit 1; done
+		! grep -q mkcpio '$tmp/inst.list'"
+else
+	fail "installed layout build: $(tail -n 2 "$tmp/inst.err")"
+fi
 # Refusals.
 # expect_build_error PATTERN DESCRIPTION ARGS...
 expect_build_error() {
@@ -475,10 +501,12 @@ expect_build_error() {
 printf '10.0.2.3 %s\n' "$(cut -d ' ' -f 1,2 "$tmp/id.pub")" >"$tmp/other_hosts"
 sed "s,^SSH_KNOWN_HOSTS=.*,SSH_KNOWN_HOSTS=$tmp/other_hosts," "$tmp/net.conf" >"$tmp/tofu.conf"
 expect_build_error "has no key for 10.0.2.2" "without a pinned host key" --conf "$tmp/tofu.conf" --compress none
-printf 'TARGETS=local\nEXTRA_MODULES=no_such_module\n' >"$tmp/extra.conf"
+printf 'TARGETS=local\nLOCAL_DEVICE=/dev/vda\nEXTRA_MODULES=no_such_module\n' >"$tmp/extra.conf"
 expect_build_error "EXTRA_MODULES: no_such_module is neither in" "with an unknown EXTRA_MODULES" --conf "$tmp/extra.conf"
-printf 'TARGETS=local tape\n' >"$tmp/tape.conf"
-expect_build_error "TARGETS: unknown target 'tape'" "with an unknown target" --conf "$tmp/tape.conf"
+printf 'TARGETS="local tape"\nLOCAL_DEVICE=/dev/vda\n' >"$tmp/tape.conf"
+expect_build_error "tape.conf:1: TARGETS: 'local tape' is not a list of" "with an unknown target (conf_load)" --conf "$tmp/tape.conf"
+expect_build_error "TARGETS: unknown target 'tape'" "with an unknown target (own parser)" --conf "$tmp/tape.conf" \
+	--srcdir "$tmp/inst/usr/lib/crashkit"
 expect_build_error "is dynamically linked" "with a dynamic busybox" --conf "$tmp/local.conf" --busybox /bin/ls
 mkdir -p "$tmp/dynbin"
 cp "$bindir/crashdmesg" "$tmp/dynbin/crashdmesg"
@@ -486,30 +514,6 @@ cp "$mkcpio" "$tmp/dynbin/crashcopy"
 expect_build_error "crashcopy is dynamically linked" "with a dynamic crashcopy" --conf "$tmp/local.conf" --bindir "$tmp/dynbin"
 expect_build_error "--compress 'lz4'" "with an unknown compressor" --conf "$tmp/local.conf" --compress lz4
 
-# Installed layout (make install): the script finds its data directory from
-# its own path, crashdmesg in PREFIX/bin, crashcopy in PREFIX/sbin, other
-# helpers in PREFIX/lib/crashkit/bin, never mkcpio itself.
-inst=$tmp/inst/usr
-mkdir -p "$inst/bin" "$inst/sbin" "$inst/lib/crashkit/bin" "$inst/lib/crashkit/lib" "$inst/lib/crashkit/targets"
-cp "$build" "$inst/lib/crashkit/build"
-cp "$static_bin" "$inst/lib/crashkit/mkcpio"
-cp "$src/initramfs/init" "$inst/lib/crashkit/init"
-cp "$src/capture/crashcapture" "$inst/lib/crashkit/crashcapture"
-cp "$src/capture/lib/conf.sh" "$inst/lib/crashkit/lib/conf.sh"
-cp "$src/capture/targets/local.sh" "$inst/lib/crashkit/targets/local.sh"
-cp "$static_bin" "$inst/bin/crashdmesg"
-cp "$static_bin" "$inst/sbin/crashcopy"
-cp "$static_bin" "$inst/lib/crashkit/bin/crashkit-xen"
-if env -u MKCPIO sh "$inst/lib/crashkit/build" --kver "$kver" --moddir "$moddir" --hooks "$hooks" \
-	--sysroot "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none -o "$tmp/inst.img" >/dev/null 2>"$tmp/inst.err"; then
-	cpio -t --quiet <"$tmp/inst.img" >"$tmp/inst.list"
-	check "installed layout: helpers, scripts and /init found, mkcpio not shipped" sh -c "
-		for f in bin/crashdmesg bin/crashcopy bin/crashkit-xen init lib/crashkit/crashcapture \
-			lib/crashkit/lib/conf.sh lib/crashkit/targets/local.sh; do grep -qx \"\$f\" '$tmp/inst.list' || exit 1; done
-		! grep -q mkcpio '$tmp/inst.list'"
-else
-	fail "installed layout build: $(tail -n 2 "$tmp/inst.err")"
-fi
 # busybox ash runs the build as dash does: same bytes.
 if busybox sh "$build" --kver "$kver" --moddir "$moddir" --srcdir "$src" --bindir "$bindir" --hooks "$hooks" \
 	--sysroot "$tmp/emptyroot" --firmware "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none \
