@@ -89,10 +89,14 @@ payload_list() {
 
 	targets=$(conf_get "$payload_conf" TARGETS local)
 	if conf_has_word "$targets" ssh; then
+		# Both where doc/capture.md puts them (/etc/crashkit/ssh/) and where
+		# crashkit.conf says, which is where capture/targets/ssh.sh reads.
 		key=$(conf_get "$payload_conf" SSH_KEY /etc/crashkit/id_ed25519)
 		payload_secret "$key" /etc/crashkit/ssh/key SSH_KEY
+		payload_secret "$key" "$key" SSH_KEY
 		key=$(conf_get "$payload_conf" SSH_KNOWN_HOSTS /etc/crashkit/known_hosts)
 		payload_secret "$key" /etc/crashkit/ssh/known_hosts SSH_KNOWN_HOSTS
+		payload_secret "$key" "$key" SSH_KNOWN_HOSTS
 		if f=$(command -v dbclient 2>/dev/null); then
 			payload_emit exec "$f" /bin/dbclient
 		elif f=$(command -v ssh 2>/dev/null); then
@@ -103,7 +107,10 @@ payload_list() {
 	fi
 	if conf_has_word "$targets" ftp; then
 		key=$(conf_get "$payload_conf" FTP_PASSWORD_FILE '')
-		[ -z "$key" ] || payload_secret "$key" /etc/crashkit/ftp-password FTP_PASSWORD_FILE
+		if [ -n "$key" ]; then
+			payload_secret "$key" /etc/crashkit/ftp-password FTP_PASSWORD_FILE
+			payload_secret "$key" "$key" FTP_PASSWORD_FILE
+		fi
 	fi
 
 	# Modules the distro image may lack: file systems of local targets and
