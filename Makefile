@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 
-.PHONY: all check demo demo-log bench fuzz fuzz-smoke install deps clean test-bins \
+.PHONY: all check demo demo-log bench fuzz fuzz-smoke install install-hooks deps clean test-bins \
 	fixtures shellcheck e2e
 
 all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen \
@@ -137,7 +137,7 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
-install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
+install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio install-hooks
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/crashkit
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
@@ -154,6 +154,19 @@ install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
 	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
 	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8
 	install -m 0644 doc/crashkit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/crashkit.conf.5
+
+# Distro integration (hooks/README.md): systemd units and generator, the
+# sysvinit script, the initramfs-tools hook, the dracut module.  Paths inside
+# them follow PREFIX; the directories are the distro's own.
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSTEMDGENERATORDIR ?= $(shell pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null || echo /lib/systemd/system-generators)
+DRACUTMODULESDIR ?= $(shell pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+INITDDIR ?= /etc/init.d
+INITRAMFSTOOLSDIR ?= /etc/initramfs-tools
+
+install-hooks:
+	sh hooks/install.sh "$(DESTDIR)" "$(PREFIX)" "$(SYSTEMDUNITDIR)" "$(SYSTEMDGENERATORDIR)" \
+		"$(INITDDIR)" "$(INITRAMFSTOOLSDIR)" "$(DRACUTMODULESDIR)"
 
 clean:
 	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/mkcpio \
