@@ -970,8 +970,10 @@ struct crash_error *xen_symbols_parse(const char *text, size_t size,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		lineno++;
-		// ADDR TYPE NAME
+		// ADDR TYPE NAME; xen-syms .map files write 0x before ADDR.
 		const char *a = p, *ae = a;
+		if (eol - a > 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+			a += 2, ae = a;
 		while (ae < eol && *ae != ' ' && *ae != '\t')
 			ae++;
 		const char *t = ae;
