@@ -5,7 +5,8 @@
 #    decoy, a console ring): dom0's log against the generator's ground
 #    truth, found by a scan, by --dom0-vmcoreinfo and by the capture
 #    command line; Xen's console by symbols, by the command line and by a
-#    scan.  Hostile twins (first line "# expect rc=N err=TEXT") end in time
+#    scan; crashcopy -X keeps exactly Xen's and dom0's frames (both
+#    count_info layouts) and its copy still gives both logs.  Hostile twins (first line "# expect rc=N err=TEXT") end in time
 #    with that exit code and that text on stderr.
 #  - The trimmed real core fixtures/real/xen/ (Xen 4.17.7 + Debian 6.1 PV
 #    dom0, fixtures/real/xen/README.md): every mode against its golden, the
@@ -16,6 +17,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 bin=${CRASHDMESG:-build/asan/crashdmesg}
+copy=${CRASHCOPY:-build/asan/crashcopy}
 gen=build/mkvmcore
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -61,7 +63,7 @@ want_rc() {
 	fi
 }
 
-if [ ! -x "$gen" ] || [ ! -x "$bin" ]; then
+if [ ! -x "$gen" ] || [ ! -x "$bin" ] || [ ! -x "$copy" ]; then
 	fail "build first: make test-bins"
 	echo "xen_offline: $passed passed, $failed failed"
 	exit 1
@@ -146,7 +148,50 @@ for desc in fixtures/gen/xen/*.vmdesc; do
 	*) same "$name: --xen by scan" "$tmp/out" "$core.expect.xen-console" ;;
 	esac
 	if grep -q "Hardware Dom0 crashed" "$core.expect.xen-console"; then pass; else fail "$name: no crash line in the console"; fi
+
+	# crashcopy -X: exactly the generator's Xen + dom0 frames are kept, no
+	# domU page survives, and the -E copy still gives dom0's log (through
+	# the dom0 VMCOREINFO note crashcopy adds) and Xen's console.
+	kept=$(sed -n 's/.*kept=\([0-9]*\).*/\1/p' "$core.expect.xen-frames")
+	domu=$(sed -n 's/.*domu=\([0-9]*\).*/\1/p' "$core.expect.xen-frames")
+	free=$(sed -n 's/.*free=\([0-9]*\).*/\1/p' "$core.expect.xen-frames")
+	timeout 60 "$copy" -f -X --json "$core" "$tmp/x.kdump" >"$tmp/x.json" 2>"$tmp/x.err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "\"dumpable_pages\":$kept," "$tmp/x.json"; then
+		pass
+	else
+		fail "$name: crashcopy -X exit $rc, want $kept pages: $(head -c 300 "$tmp/x.json") $(head -c 300 "$tmp/x.err")"
+	fi
+	if grep -q "dropped $domu domU and $free free frames" "$tmp/x.err"; then pass; else fail "$name: -X counts: $(cat "$tmp/x.err")"; fi
+	case $name in
+	*old-layout*) layout="before XSA-402" ;;
+	*) layout="XSA-402: Xen 4.17+" ;;
+	esac
+	if grep -q "$layout" "$tmp/x.err"; then pass; else fail "$name: -X layout, want $layout: $(cat "$tmp/x.err")"; fi
+	if [ "$(grep -c crashkit-domU-page "$core")" -gt 0 ] && ! grep -q crashkit-domU-page "$tmp/x.kdump"; then
+		pass
+	else
+		fail "$name: a domU page is in the -X dump (or none in the input)"
+	fi
+	timeout 60 "$copy" -f -E -X "$core" "$tmp/x.elf" >/dev/null 2>&1
+	if [ -f "$core.expect.kmsg" ]; then
+		run "$name" -q --kmsg "$tmp/x.elf"
+		cp "$core.expect.kmsg" "$tmp/truth"
+		case $name in
+		xen-rec-*) sed -i 's/^\([0-9]*\),[0-9]*,/\1,S,/' "$tmp/out" "$tmp/truth" ;;
+		esac
+		same "$name: dom0's log from the -E -X copy" "$tmp/out" "$tmp/truth"
+	fi
+	run "$name" -q --summary "$tmp/x.elf"
+	if grep -q "dom0 VMCOREINFO from the VMCOREINFO note in the dump" "$tmp/out"; then pass; else fail "$name: the -X copy lacks dom0's VMCOREINFO note"; fi
+	run "$name" -q --xen --xen-symbols="$core.xen-syms" "$tmp/x.elf" &&
+		same "$name: --xen on the -E -X copy" "$tmp/out" "$core.expect.xen-console"
 done
+
+# crashcopy -X on a native core refuses.
+timeout 60 "$copy" -f -X fixtures/real/bookworm-6.1.vmcore "$tmp/n.kdump" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "not a Xen dump" "$tmp/err"; then pass; else fail "crashcopy -X on a native core: exit $rc: $(cat "$tmp/err")"; fi
 
 # Not a Xen dump: --xen says so.
 run native --xen fixtures/real/bookworm-6.1.vmcore
