@@ -382,6 +382,11 @@ const char *xen_version(const struct xen *x)
 	return x->version;
 }
 
+const struct rd_format *xen_format(const struct xen *x)
+{
+	return x->r.format;
+}
+
 uint64_t xen_mach_end(const struct xen *x)
 {
 	return x->mach_end;

@@ -57,10 +57,7 @@ static struct crash_error *read_ptr(const struct xen *xen, uint64_t va,
 	struct crash_error *err = xen_read_xv(xen, va, b, 8);
 	if (err)
 		return err;
-	*ret = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
-	       (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32 |
-	       (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 |
-	       (uint64_t)b[7] << 56;
+	*ret = rd_u64(xen_format(xen), b);
 	return NULL;
 }
 
@@ -98,7 +95,7 @@ static struct crash_error *read_domains(struct xen_filter *f,
 			return crash_error_prefix(err, "xen: struct domain at 0x%"
 						  PRIx64, d);
 		f->domains[f->domain_count++] = (struct domain_entry){
-			d - DIRECTMAP_START, (uint16_t)(b[0] | b[1] << 8)
+			d - DIRECTMAP_START, rd_u16(xen_format(f->xen), b)
 		};
 		d = list;
 	}
@@ -128,13 +125,6 @@ static struct crash_error *read_infos(struct xen_filter *f, uint64_t start,
 			   f->buf, (size_t)(n * f->page_info_size));
 }
 
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 struct crash_error *xen_filter_create(const struct xen *xen,
 				      struct xen_filter **ret)
@@ -194,8 +184,9 @@ struct crash_error *xen_filter_create(const struct xen *xen,
 			continue;
 		}
 		for (uint64_t i = 0; i < n; i++) {
-			uint64_t ci = get64(f->buf + i * f->page_info_size +
-					    f->count_off);
+			uint64_t ci = rd_u64(xen_format(xen),
+					     f->buf + i * f->page_info_size +
+						     f->count_off);
 			for (int l = 0; l < 2; l++)
 				free_count[l] += is_free(&layouts[l], ci);
 		}
@@ -237,16 +228,14 @@ struct crash_error *xen_filter_window(struct xen_filter *f, uint64_t start,
 		}
 		for (uint64_t i = 0; i < n; i++) {
 			const uint8_t *pi = f->buf + i * f->page_info_size;
-			uint64_t ci = get64(pi + f->count_off);
+			uint64_t ci = rd_u64(xen_format(f->xen), pi + f->count_off);
 			bool drop = false;
 			if (is_free(f->layout, ci)) {
 				drop = true;
 				f->counts.free++;
 			} else if (ci & PGC_ALLOCATED) {
-				const uint8_t *dp = pi + f->domain_off;
-				uint64_t pdx = (uint64_t)dp[0] | (uint64_t)dp[1] << 8 |
-					       (uint64_t)dp[2] << 16 |
-					       (uint64_t)dp[3] << 24;
+				uint64_t pdx = rd_u32(xen_format(f->xen),
+						      pi + f->domain_off);
 				const struct domain_entry *d =
 					owner(f, pdx * XEN_PAGE_SIZE);
 				if (d && d->id != 0 && d->id < DOMID_FIRST_RESERVED) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../../capture/crashcopy/xen_filter.h"
 #include "../../lib/vmcore_xen.h"
 #include "../../lib/xen.h"
 #include "test.h"
@@ -22,7 +23,7 @@ struct fake {
 	struct xlat_range range;
 	uint8_t info[80];
 	uint8_t regs[32];
-	char xvi[256];
+	char xvi[512];
 	struct xen_note notes[4];
 	size_t note_count;
 	struct xen_reader r;
@@ -502,6 +503,98 @@ static void test_cmdline(void)
 	CHECK(!h.has_dom0_vmcoreinfo && !h.has_conring);
 }
 
+/* Map the Xen image (XEN_VIRT_START -> 0x80000) by 4 KiB pages. */
+static void map_image(struct fake *f)
+{
+	const uint64_t start = UINT64_C(0xffff82d040000000), ps = 0x80000;
+	uint64_t l4 = ps + 0x1000, l3 = ps + 0x2000, l2 = ps + 0x3000,
+		 l1 = ps + 0x4000;
+	put64(f, l4 + 8 * ((start >> 39) & 511), l3 | 0x63);
+	put64(f, l3 + 8 * ((start >> 30) & 511), l2 | 0x63);
+	put64(f, l2 + 8 * ((start >> 21) & 511), l1 | 0x63);
+	for (unsigned i = 0; i < 16; i++)
+		put64(f, l1 + 8 * i, (ps + i * 4096) | 0x63);
+}
+
+/* crashcopy -X's frame classification (capture/crashcopy/xen_filter.c). */
+static void test_frame_filter(void)
+{
+	struct fake f;
+	fake_init(&f);
+	map_image(&f);
+	const uint64_t start = UINT64_C(0xffff82d040000000), ps = 0x80000;
+	const uint64_t dm = UINT64_C(0xffff830000000000);
+	snprintf(f.xvi, sizeof(f.xvi),
+		 "PAGESIZE=4096\nSYMBOL(domain_list)=%" PRIx64
+		 "\nSYMBOL(frame_table)=%" PRIx64 "\nSYMBOL(max_page)=%" PRIx64
+		 "\nSIZE(page_info)=32\nOFFSET(page_info.count_info)=8\n"
+		 "OFFSET(page_info._domain)=24\nOFFSET(domain.domain_id)=0\n"
+		 "OFFSET(domain.next_in_list)=16\nSYMBOL(pgd_l4)=%" PRIx64 "\n",
+		 start + 0x200, start + 0x208, start + 0x210, start + 0x1000);
+	f.notes[3].desc_size = (uint32_t)strlen(f.xvi);
+	put64(&f, ps + 0x200, dm + 0xf0000);	/* domain_list -> d0 */
+	put64(&f, ps + 0x208, dm + 0xe0000);	/* frame_table */
+	put64(&f, ps + 0x210, 256);		/* max_page */
+	put64(&f, 0xf0000 + 16, dm + 0xf1000);	/* d0 -> d5 */
+	rd_put_uint(&f.fmt, f.mem + 0xf1000, 2, 5);
+	for (int layout = 0; layout < 2; layout++) {
+		unsigned shift = layout ? 55 : 58;
+		for (uint64_t fr = 0; fr < 256; fr++) {
+			uint64_t ci = 0, dom = 0;
+			if (fr >= 10 && fr < 20)
+				ci = UINT64_C(3) << shift;
+			else if (fr >= 20 && fr < 25)
+				ci = UINT64_C(1) << 63 | 1, dom = 0xf1;
+			else if (fr >= 30 && fr < 35)
+				ci = UINT64_C(1) << 63 | 1, dom = 0xf0;
+			put64(&f, 0xe0000 + fr * 32 + 8, ci);
+			rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, dom);
+		}
+		struct xen *x = fake_xen(&f);
+		struct xen_filter *xf = NULL;
+		if (x)
+			CHECK_OK(xen_filter_create(x, &xf));
+		if (xf) {
+			uint8_t keep[32];
+			memset(keep, 0xff, sizeof(keep));
+			CHECK_OK(xen_filter_window(xf, 0, 256, keep));
+			struct xen_filter_counts c;
+			xen_filter_counts(xf, &c);
+			CHECK_EQ_U64(c.free, 10);
+			CHECK_EQ_U64(c.domu, 5);
+			CHECK_EQ_U64(c.domains, 2);
+			CHECK(strstr(c.layout, layout ? "before XSA-402" : "58-59"));
+			// frames 10-24 dropped: bits 10-15 of byte 1, byte 2 bits
+			// 0-7, byte 3 bit 0; dom0's 30-34 kept.
+			CHECK_EQ_U64(keep[0], 0xff);
+			CHECK_EQ_U64(keep[1], 0x03);
+			CHECK_EQ_U64(keep[2], 0x00);
+			CHECK_EQ_U64(keep[3], 0xfe);
+			CHECK_EQ_U64(keep[4], 0xff);
+		}
+		xen_filter_destroy(xf);
+		xen_destroy(x);
+	}
+	// domain_list that loops: bounded, CORRUPT.
+	put64(&f, 0xf1000 + 16, dm + 0xf0000);
+	struct xen *x = fake_xen(&f);
+	struct xen_filter *xf = NULL;
+	if (x)
+		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_CORRUPT,
+			  "xen: domain_list has more than 32768 entries (a loop?)");
+	xen_destroy(x);
+	// A missing key names itself.
+	snprintf(f.xvi, sizeof(f.xvi), "PAGESIZE=4096\nSYMBOL(max_page)=%" PRIx64 "\n",
+		 start + 0x210);
+	f.notes[3].desc_size = (uint32_t)strlen(f.xvi);
+	x = fake_xen(&f);
+	if (x)
+		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_NOT_FOUND,
+			  "VMCOREINFO_XEN has no SYMBOL(frame_table)");
+	xen_destroy(x);
+	fake_deinit(&f);
+}
+
 int main(void)
 {
 	RUN(test_notes);
@@ -511,5 +604,6 @@ int main(void)
 	RUN(test_xen_virtual_and_conring);
 	RUN(test_symbols);
 	RUN(test_cmdline);
+	RUN(test_frame_filter);
 	return test_summary("xen_test");
 }
