@@ -11,7 +11,11 @@
 #    a paused PV domU under QEMU TCG and crashes dom0, and boots once more
 #    without crashkernel= on the Xen line (crashkernel= on dom0's instead).
 #    Asserts what crashkit-xen and xen.sh said in dom0, that the capture
-#    kernel got the words xen_load_args made, and what the core holds.
+#    kernel got the words xen_load_args made, and what the core holds; when
+#    this tree's crashdmesg reads Xen cores, that the dom0 log it printed in
+#    the capture kernel begins with dom0's /dev/kmsg snapshot and goes on to
+#    the panic, and that its Xen console has "Kdump:" and "Hardware Dom0
+#    crashed" (otherwise a "skip" line says these were not checked).
 #    About 100 s on 2 TCG cores (two QEMU runs of ~35 s plus the builds).
 #    XEN_E2E=0 skips part 2 (and says so, counted as a failure).
 # Last line: "e2e_xen: N passed, N failed".
@@ -20,6 +24,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 # shellcheck source=initramfs/xen.sh
 . "$top/initramfs/xen.sh"
+# shellcheck source=tests/e2e/oracles.sh
+. "$top/tests/e2e/oracles.sh"
 
 passed=0
 failed=0
@@ -304,7 +310,9 @@ rm -rf "$out"
 mkdir -p "$out"
 started=$(date +%s)
 crash=$out/crash
-if nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
+# The static crashdmesg goes into the capture initramfs.
+cd_static=${CRASHDMESG_STATIC:-$top/crashdmesg/crashdmesg}
+if CRASHDMESG_STATIC=$cd_static nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
 	ok "e2e: Xen dom0 crash captured ($(tail -n 1 "$out/crash.log"))"
 else
 	bad "e2e: Xen dom0 crash failed"
@@ -378,6 +386,47 @@ if [ -s "$crash/vmcore" ]; then
 	printf '  core: %s bytes\n' "$(stat -c %s "$crash/vmcore")"
 else
 	bad "e2e: no vmcore"
+fi
+
+# dom0's log and Xen's console as crashdmesg read them in the capture kernel
+# (static build, hints from /proc/cmdline) and on the host (sanitized build).
+if "$cd_static" --help 2>&1 | grep -q -- '--xen'; then
+	c=$crash/capture
+	eq "e2e: crashdmesg in the capture kernel exits 0" "$(cat "$c/dmesg.rc" 2>/dev/null)" 0
+	kmsg_to_dmesg "$crash/kmsg.txt" >"$tmp/snapshot.dmesg"
+	n=$(wc -c <"$tmp/snapshot.dmesg")
+	if [ "$n" -gt 0 ] && head -c "$n" "$c/dmesg.txt" 2>/dev/null | cmp -s - "$tmp/snapshot.dmesg"; then
+		ok "e2e: dom0's log from the core begins with dom0's /dev/kmsg snapshot"
+	else
+		bad "e2e: dom0's log from the core begins with dom0's /dev/kmsg snapshot"
+	fi
+	tail -c +"$((n + 1))" "$c/dmesg.txt" >"$tmp/after" 2>/dev/null
+	if grep -q '^\[ *[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$tmp/after"; then
+		ok "e2e: after the snapshot, dom0's log has the panic"
+	else
+		bad "e2e: after the snapshot, dom0's log has the panic"
+	fi
+	"${CRASHDMESG:-$top/build/asan/crashdmesg}" --kmsg --cmdline="$crash/capture-cmdline.txt" "$crash/vmcore" \
+		>"$tmp/cd.kmsg" 2>"$tmp/cd.kmsg.err" || :
+	if kmsg_check "$crash/kmsg.txt" "$tmp/cd.kmsg" >"$tmp/kmsg-check.txt"; then
+		ok "e2e: host crashdmesg --kmsg has every snapshot record, identical"
+	else
+		bad "e2e: host crashdmesg --kmsg has every snapshot record, identical"
+		sed 's/^/  /' "$tmp/kmsg-check.txt" "$tmp/cd.kmsg.err" | head -n 10
+	fi
+	eq "e2e: crashdmesg --xen in the capture kernel exits 0" "$(cat "$c/xen-console.rc" 2>/dev/null)" 0
+	if grep -a -q 'Kdump: 256MB (262144kB) at 0x4000000' "$c/xen-console.txt" 2>/dev/null; then
+		ok "e2e: Xen console from the core has the Kdump: line"
+	else
+		bad "e2e: Xen console from the core has the Kdump: line"
+	fi
+	if grep -a -q 'Hardware Dom0 crashed: Executing kexec image' "$c/xen-console.txt" 2>/dev/null; then
+		ok "e2e: Xen console from the core says Hardware Dom0 crashed"
+	else
+		bad "e2e: Xen console from the core says Hardware Dom0 crashed"
+	fi
+else
+	printf 'skip e2e: this tree'"'"'s crashdmesg has no Xen support: dom0 log and Xen console not checked\n'
 fi
 
 nock=$out/no-crashkernel
