@@ -15,6 +15,10 @@
 #   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms
 #   OUTDIR/kexec.log       what kexec -p printed
 #   OUTDIR/xl-list.txt     `xl list` with the paused domU
+#   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt
+#                          `crashctl status` in dom0 before and after the
+#                          load, when the tree has initramfs/crashctl
+#                          ($CRASHCTL overrides); exit codes in facts.txt
 #   OUTDIR/capture-cmdline.txt  /proc/cmdline of the capture kernel
 #   OUTDIR/capture/        what crashdmesg printed in the capture kernel, when
 #                          a static crashdmesg is there ($CRASHDMESG_STATIC, else
@@ -364,6 +368,16 @@ fact xensh_check_rc "$rc"
 load_args=$(xen_load_args 2>/out/xen-load-args.err) || load_args=
 fact xensh_load_args "$load_args"
 
+# crashctl status, when this tree has crashctl: what an operator runs.
+crashctl_status() {
+	local rc
+	[ -x /usr/sbin/crashctl ] || return 0
+	rc=0
+	CRASHKIT_LIBDIR=/lib/crashkit crashctl status >"/out/crashctl-status-$1.txt" 2>&1 || rc=$?
+	fact "crashctl_status_${1}_rc" "$rc"
+}
+crashctl_status before
+
 save_out() {
 	tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
 	dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
@@ -384,6 +398,7 @@ fact kexec_rc "$rc"
 crashkit-xen info >/out/xen-info-after.txt 2>&1 || fail "crashkit-xen info after the load"
 fact helper_loaded_after "$(crashkit-xen loaded)"
 fact xensh_loaded_after "$(xen_crash_loaded 2>&1)"
+crashctl_status after
 fact sysfs_crash_loaded_after "$(cat /sys/kernel/kexec_crash_loaded)"
 rc=0
 kexec -p -S >/dev/null 2>&1 || rc=$?
@@ -469,6 +484,15 @@ extra = "console=hvc0"
 on_crash = "preserve"
 CFG
 fi
+crashctl_bin=${CRASHCTL:-$repo_root/initramfs/crashctl}
+if [ -f "$crashctl_bin" ]; then
+	mkdir -p "$work/dom0/usr/sbin" "$work/dom0/lib/crashkit/lib" "$work/dom0/etc"
+	cp "$crashctl_bin" "$work/dom0/usr/sbin/crashctl"
+	chmod 755 "$work/dom0/usr/sbin/crashctl"
+	cp "$repo_root/capture/lib/conf.sh" "$work/dom0/lib/crashkit/lib/conf.sh" ||
+		die "crashctl needs capture/lib/conf.sh"
+	printf 'TARGETS=raw\nRAW_DEVICE=/dev/vdb\nKDUMP_KERNEL=/vmlinuz\n' >"$work/dom0/etc/crashkit.conf"
+fi
 write_dom0_init "$work/dom0/init"
 make_cpio "$work/dom0" "$work/dom0.cpio.gz"
 
@@ -509,7 +533,8 @@ umask 077
 mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
-	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err; do
+	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err \
+	crashctl-status-before.txt crashctl-status-after.txt; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"

@@ -15,7 +15,10 @@
 #    this tree's crashdmesg reads Xen cores, that the dom0 log it printed in
 #    the capture kernel begins with dom0's /dev/kmsg snapshot and goes on to
 #    the panic, and that its Xen console has "Kdump:" and "Hardware Dom0
-#    crashed" (otherwise a "skip" line says these were not checked).
+#    crashed" (otherwise a "skip" line says these were not checked); when
+#    this tree has initramfs/crashctl, that `crashctl status` in dom0 reports
+#    Xen's reservation and the load, and exits 3 without a reservation
+#    (otherwise a "skip" line).
 #    About 100 s on 2 TCG cores (two QEMU runs of ~35 s plus the builds).
 #    XEN_E2E=0 skips part 2 (and says so, counted as a failure).
 # Last line: "e2e_xen: N passed, N failed".
@@ -310,9 +313,13 @@ rm -rf "$out"
 mkdir -p "$out"
 started=$(date +%s)
 crash=$out/crash
+# crashctl (when this tree has it) runs in dom0: `crashctl status`.
+crashctl=${CRASHCTL:-$top/initramfs/crashctl}
+[ -f "$crashctl" ] ||
+	printf 'skip e2e: this tree has no initramfs/crashctl: crashctl status in dom0 not checked\n'
 # The static crashdmesg goes into the capture initramfs.
 cd_static=${CRASHDMESG_STATIC:-$top/crashdmesg/crashdmesg}
-if CRASHDMESG_STATIC=$cd_static nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
+if CRASHCTL=$crashctl CRASHDMESG_STATIC=$cd_static nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
 	ok "e2e: Xen dom0 crash captured ($(tail -n 1 "$out/crash.log"))"
 else
 	bad "e2e: Xen dom0 crash failed"
@@ -339,6 +346,14 @@ if [ -s "$crash/facts.txt" ]; then
 		ok "e2e: xl list shows the domU paused"
 	else
 		bad "e2e: xl list shows the domU paused"
+	fi
+	if [ -f "$crashctl" ]; then
+		has "e2e: crashctl status in dom0 reports Xen's reservation" \
+			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'ok   reservation 256 MiB reserved by Xen at 0x4000000'
+		has "e2e: crashctl status in dom0: not loaded before kexec -p" \
+			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'FAIL loaded'
+		has "e2e: crashctl status in dom0: loaded after kexec -p" \
+			"$(cat "$crash/crashctl-status-after.txt" 2>/dev/null)" 'ok   loaded'
 	fi
 	cap=$(cat "$crash/capture-cmdline.txt" 2>/dev/null)
 	has "e2e: capture kernel came up with console=ttyS0,115200" "$cap" " console=ttyS0,115200 "
@@ -430,7 +445,7 @@ else
 fi
 
 nock=$out/no-crashkernel
-if nice sh tests/e2e/xen-crash.sh --no-crashkernel "$nock" >"$out/nock.log" 2>&1; then
+if CRASHCTL=$crashctl nice sh tests/e2e/xen-crash.sh --no-crashkernel "$nock" >"$out/nock.log" 2>&1; then
 	ok "e2e: boot without crashkernel= on the Xen line"
 else
 	bad "e2e: boot without crashkernel= on the Xen line"
@@ -447,6 +462,11 @@ if [ -s "$nock/facts.txt" ]; then
 	has "e2e/nock: xen_check names crashkernel= on dom0's line" "$(cat "$nock/xen-check.txt" 2>/dev/null)" \
 		'crashkernel= is on the dom0 Linux command line'
 	has "e2e/nock: dom0's crashkernel= is in /proc/cmdline" "$(fact "$nock" dom0_cmdline)" crashkernel=128M
+	if [ -f "$crashctl" ]; then
+		eq "e2e/nock: crashctl status in dom0 exits 3" "$(fact "$nock" crashctl_status_before_rc)" 3
+		has "e2e/nock: crashctl status says crashkernel= goes on the Xen line" \
+			"$(cat "$nock/crashctl-status-before.txt" 2>/dev/null)" 'FAIL reservation Xen reserved no memory'
+	fi
 	if grep -a -q 'Ignoring crashkernel for a Xen PV domain' "$nock/console.log"; then
 		ok "e2e/nock: dom0 Linux ignored its crashkernel="
 	else
