@@ -37,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../../crashdmesg/output.h"
@@ -53,6 +52,7 @@
 #include "dump_sink.h"
 #include "elf_writer.h"
 #include "kdump_writer.h"
+#include "map_guard.h"
 #include "page_filter.h"
 #include "progress.h"
 
@@ -103,7 +103,6 @@ struct options {
 	uint64_t max_memory;		/* 0: no limit */
 	unsigned int threads;
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
-	bool force_mmap;		/* --mmap: map a saved core too */
 	bool estimate;			/* --estimate: no output, a size guess */
 };
 
@@ -131,8 +130,7 @@ static void usage(FILE *f)
 "  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
 "  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
 "  --non-mmap          read the vmcore with read() only, never mmap()\n"
-"  --mmap              map a saved core as /proc/vmcore is mapped (faster;\n"
-"                      a disk I/O error then kills the copy with SIGBUS)\n"
+"  --mmap              accepted: the vmcore is mapped by default\n"
 "  --estimate          write nothing: print the expected size of the dump\n"
 "                      as one JSON object (filter run, 1 page in 64 compressed)\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
@@ -223,7 +221,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_NON_MMAP: o->non_mmap = true; break;
-		case OPT_MMAP: o->force_mmap = true; break;
+		case OPT_MMAP: break;	// the default now; kept for scripts
 		case OPT_ESTIMATE: o->estimate = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
@@ -723,12 +721,44 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 }
 
 /*
+ * The part of a page's handling that reads it: the zero check, the codec,
+ * and a copy of the payload out of the mapping (map_guard.h G1).  Run
+ * through map_guard_run(), so a SIGBUS abandons it and loses the page.
+ */
+struct page_job {
+	const uint8_t *page;
+	uint32_t page_size;
+	bool zero_check;
+	struct codec *codec;	/* NULL: the zero check only */
+	uint8_t *copy_to;	/* NULL, or where the payload is copied */
+	bool copy_raw_only;	/* copy only a raw payload (the page itself) */
+	// Results.
+	bool zero;
+	const uint8_t *payload;
+	uint32_t size, flags;
+	struct crash_error *err;
+};
+
+static void page_job_run(void *arg)
+{
+	struct page_job *j = arg;
+	j->zero = j->zero_check && page_is_zero(j->page, j->page_size);
+	if (j->zero || !j->codec)
+		return;
+	j->err = codec_page(j->codec, j->page, &j->payload, &j->size, &j->flags);
+	if (j->err || !j->copy_to || (j->copy_raw_only && j->payload != j->page))
+		return;
+	memcpy(j->copy_to, j->payload, j->size);
+	j->payload = j->copy_to;
+}
+
+/*
  * --num-threads N > 1: the pages of each run are compressed by N threads
  * (one codec each) into per-page slots, then written in pfn order by the
  * main thread.  The threads share nothing but read-only input and their own
  * slots; they are joined before any slot is read.
  */
-enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST };
+enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS };
 
 struct compress_slice {
 	struct codec *codec;
@@ -747,19 +777,25 @@ static void *compress_slice_run(void *arg)
 {
 	struct compress_slice *c = arg;
 	for (uint64_t i = c->first; i < c->first + c->count && !c->err; i++) {
-		const uint8_t *page = c->pages + i * c->page_size, *payload;
+		const uint8_t *page = c->pages + i * c->page_size;
 		if (c->read_errs[i]) {
 			c->kinds[i] = SLOT_LOST;
 			continue;
 		}
-		if (c->zero_check && page_is_zero(page, c->page_size)) {
-			c->kinds[i] = SLOT_ZERO;
+		// G1: the page is read, the slot written; a SIGBUS loses it.
+		struct page_job j = {
+			.page = page, .page_size = c->page_size,
+			.zero_check = c->zero_check, .codec = c->codec,
+			.copy_to = c->out + i * c->page_size,
+		};
+		if (!map_guard_run(page_job_run, &j)) {
+			c->kinds[i] = SLOT_LOST_SIGBUS;
 			continue;
 		}
-		c->kinds[i] = SLOT_DATA;
-		c->err = codec_page(c->codec, page, &payload, &c->sizes[i], &c->flags[i]);
-		if (!c->err)
-			memcpy(c->out + i * c->page_size, payload, c->sizes[i]);
+		c->kinds[i] = j.zero ? SLOT_ZERO : SLOT_DATA;
+		c->sizes[i] = j.size;
+		c->flags[i] = j.flags;
+		c->err = j.err;
 	}
 	return NULL;
 }
@@ -770,6 +806,7 @@ struct kdump_copy {
 	bool zero_pages;	/* level bit 1 */
 	uint32_t page_size;
 	struct copy_stats *st;
+	uint8_t *bounce;	/* a raw page, copied out of the mapping */
 	/* Threaded compression: NULL codecs when single-threaded. */
 	unsigned int threads;
 	struct codec **codecs;
@@ -823,14 +860,16 @@ static struct crash_error *kdump_page(void *arg, uint64_t pfn,
 				      const struct crash_error *read_err)
 {
 	struct kdump_copy *k = arg;
-	const uint8_t *payload;
-	uint32_t size, flags;
 	if (!page) {
 		note_lost(k->st, pfn, read_err);
 		return kdump_writer_lost(k->w, pfn);
 	}
 	if (k->codecs) {
 		uint64_t i = pfn - k->batch_pfn;
+		if (k->kinds[i] == SLOT_LOST_SIGBUS) {
+			note_lost(k->st, pfn, &map_guard_sigbus_error);
+			return kdump_writer_lost(k->w, pfn);
+		}
 		if (k->kinds[i] == SLOT_ZERO) {
 			k->st->zero_pages++;
 			return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
@@ -838,14 +877,24 @@ static struct crash_error *kdump_page(void *arg, uint64_t pfn,
 		return kdump_writer_page(k->w, pfn, false, k->out + i * k->page_size,
 					 k->sizes[i], k->flags[i]);
 	}
-	if (k->zero_pages && page_is_zero(page, k->page_size)) {
+	// G1: only the codec and the bounce page are written while the page
+	// may be mapped; the writer gets the result after the guard.
+	struct page_job j = {
+		.page = page, .page_size = k->page_size,
+		.zero_check = k->zero_pages, .codec = k->codec,
+		.copy_to = k->bounce, .copy_raw_only = true,
+	};
+	if (!map_guard_run(page_job_run, &j)) {
+		note_lost(k->st, pfn, &map_guard_sigbus_error);
+		return kdump_writer_lost(k->w, pfn);
+	}
+	if (j.err)
+		return j.err;
+	if (j.zero) {
 		k->st->zero_pages++;
 		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
 	}
-	struct crash_error *err = codec_page(k->codec, page, &payload, &size, &flags);
-	if (err)
-		return err;
-	return kdump_writer_page(k->w, pfn, false, payload, size, flags);
+	return kdump_writer_page(k->w, pfn, false, j.payload, j.size, j.flags);
 }
 
 /* Set up --num-threads: a codec per thread and the per-page slots. */
@@ -873,6 +922,7 @@ static struct crash_error *kdump_copy_threads(struct kdump_copy *k,
 
 static void kdump_copy_deinit(struct kdump_copy *k)
 {
+	free(k->bounce);
 	for (unsigned t = 0; k->codecs && t < k->threads; t++)
 		codec_destroy(k->codecs[t]);
 	free(k->codecs);
@@ -895,11 +945,27 @@ static struct crash_error *zero_scan_page(void *arg, uint64_t pfn,
 {
 	struct zero_scan *z = arg;
 	(void)read_err;
-	if (page && page_is_zero(page, z->page_size)) {
+	struct page_job j = {.page = page, .page_size = z->page_size,
+			     .zero_check = true};
+	// A page lost to SIGBUS stays in the plan; the copy loses it.
+	if (page && map_guard_run(page_job_run, &j) && j.zero) {
 		bit_clear(z->map, pfn);
 		z->st->zero_pages++;
 	}
 	return NULL;
+}
+
+/* A memcpy out of a mapping, for map_guard_run(). */
+struct mapped_copy {
+	uint8_t *dst;
+	const uint8_t *src;
+	size_t size;
+};
+
+static void mapped_copy_run(void *arg)
+{
+	struct mapped_copy *mc = arg;
+	memcpy(mc->dst, mc->src, mc->size);
 }
 
 /*
@@ -924,8 +990,17 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 			size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
 			const uint8_t *data = buf;
 			struct crash_error *rerr = NULL;
-			if (in->non_mmap || vmcore_map_phys(in->vm, pos, n, &data))
+			if (in->non_mmap || vmcore_map_phys(in->vm, pos, n, &data)) {
 				rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			} else {
+				// G1, G2: copied out of the mapping under a
+				// guard; on SIGBUS read again (page by page on
+				// a read error, below).
+				struct mapped_copy mc = {.dst = buf, .src = data, .size = n};
+				data = buf;
+				if (!map_guard_run(mapped_copy_run, &mc))
+					rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			}
 			if (rerr) {
 				crash_error_destroy(rerr);
 				// Page by page, up to the next page boundary each.
@@ -1095,13 +1170,17 @@ static int estimate(const struct options *o, struct input *in,
 			sampled_bytes += ps;
 			continue;
 		}
-		if ((o->dump_level & 1) && page_is_zero(page, ps)) {
+		struct page_job j = {.page = page, .page_size = ps,
+				     .zero_check = o->dump_level & 1, .codec = codec};
+		if (!map_guard_run(page_job_run, &j)) {
+			sampled_bytes += ps;
+			continue;
+		}
+		if (j.zero) {
 			sampled_zero++;
 			continue;
 		}
-		const uint8_t *payload;
-		uint32_t size, flags;
-		err = codec_page(codec, page, &payload, &size, &flags);
+		err = j.err;
 		if (err) {
 			print_error(NULL, err);
 			crash_error_destroy(err);
@@ -1109,7 +1188,7 @@ static int estimate(const struct options *o, struct input *in,
 			free(buf);
 			return EXIT_UNREADABLE;
 		}
-		sampled_bytes += size;
+		sampled_bytes += j.size;
 	}
 	codec_destroy(codec);
 	free(buf);
@@ -1423,6 +1502,8 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 		.w = w, .codec = codec, .zero_pages = r->o->dump_level & 1,
 		.page_size = r->in->page_size, .st = r->st,
 	};
+	if (!err && !(k.bounce = malloc(r->in->page_size)))
+		err = &crash_enomem;
 	if (!err && r->o->threads > 1)
 		err = kdump_copy_threads(&k, r->o->codec,
 					 r->o->threads < KDUMP_THREADS_MAX
@@ -1534,19 +1615,6 @@ static void report_outcome(const struct copy_run *r)
 	}
 }
 
-/*
- * Is @path on procfs (/proc/vmcore)?  Its mappings are the crashed
- * machine's RAM: no I/O can fail under them, and mmap spares the kernel an
- * ioremap per read().  A saved core on a disk is read with pread() unless
- * --mmap: a disk I/O error under a mapping is SIGBUS, which would kill the
- * copy instead of losing one page.
- */
-static bool input_on_procfs(const char *path)
-{
-	struct statfs st;
-	return path && statfs(path, &st) == 0 && st.f_type == 0x9fa0; // PROC_SUPER_MAGIC
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -1577,14 +1645,22 @@ int main(int argc, char **argv)
 	rc = input_open(&o, &in);
 	if (rc != EXIT_OK)
 		goto out;
-	// --non-mmap: read() only.  Otherwise holes of a sparse core always
-	// come from the zero mapping; file bytes are mapped for procfs or
-	// with --mmap (see input_on_procfs()).
+	// --non-mmap: read() only.  Otherwise runs are mapped, from
+	// /proc/vmcore (no ioremap per read()) and from a saved core (no
+	// copy) alike; every read of a mapping runs under a map_guard, so a
+	// disk error under a saved core's mapping loses its page (exit 6)
+	// instead of killing the copy with SIGBUS.
 	in.non_mmap = o.non_mmap;
-	vmcore_set_map_policy(in.vm,
-			      o.non_mmap ? VMCORE_MAP_NONE
-			      : (o.force_mmap || input_on_procfs(o.vmcore_path))
-				      ? VMCORE_MAP_ALL : VMCORE_MAP_HOLES);
+	vmcore_set_map_policy(in.vm, o.non_mmap ? VMCORE_MAP_NONE : VMCORE_MAP_ALL);
+	if (!o.non_mmap) {
+		err = map_guard_install();
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+	}
 	if (o.dump_dmesg) {
 		rc = dump_dmesg(&o, &in);
 		goto out;
