@@ -276,6 +276,13 @@ C
 	echo 1 >"$R/proc/sys/kernel/kexec_load_disabled"
 	run "$SH" --root "$R" load
 	want "load: kexec disabled" 1 "kexec_load_disabled=1"
+	# A rebuild after the load: the loaded image is older.
+	echo 0 >"$R/proc/sys/kernel/kexec_load_disabled"
+	run "$SH" --root "$R" load
+	echo "DUMP_LEVEL=1" >>"$R/etc/crashkit.conf"
+	FAKE_ROOT=$R $SH "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+	run "$SH" --root "$R" status
+	want "status: rebuilt after load" 0 "warn loaded      capture kernel loaded, but with an older initramfs"
 	mkroot "$R"
 	run "$SH" --root "$R" unload
 	{ [ "$rc" -eq 0 ] && [ "$(tr '\n' ' ' <"$tmp/kexec.argv")" = "-p -u " ] &&
