@@ -489,7 +489,10 @@ X
 	[ ! -e "$tmp/saved2" ] && pass || fail "$SH: savecore wrote after a bad header"
 	head -c 4096 /dev/zero >"$raw"
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
-	want "savecore: no header" 1 "no crashkit raw header"
+	want "savecore: a device never written" 0 "has no crashkit raw header: nothing to save"
+	printf 'CRASHKIT-RAW=2\nstate=complete\n' | dd of="$raw" conv=notrunc 2>/dev/null
+	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
+	want "savecore: unknown header version" 1 "raw header version '2' is not 1"
 done
 
 # --- documentation and installation ------------------------------------------
