@@ -550,6 +550,33 @@ else
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
 		umount "$tmp/m"
+
+		# The real raw target (capture/targets/raw.sh) on the loop device, then
+		# savecore: the saved vmcore is crashcopy's direct output.
+		losetup -d "$loopdev"
+		loopdev=
+		truncate -s 8M "$tmp/rawdev.img"
+		if loopdev=$(losetup -f --show "$tmp/rawdev.img"); then
+			printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=rawhost\n' "$loopdev" >"$tmp/raw.conf"
+			mkdir -p "$tmp/hooks" "$tmp/cmnt"
+			CRASHKIT_CONF=$tmp/raw.conf CRASHKIT_VMCORE=$FIXTURE CRASHKIT_MNT=$tmp/cmnt \
+				CRASHKIT_HOOKS=$tmp/hooks CRASHKIT_CONSOLE=$tmp/console CRASHKIT_TIME=20261123T020304Z \
+				PATH="$top/crashdmesg:$top/capture/crashcopy:$PATH" \
+				timeout 120 sh capture/crashcapture >"$tmp/capture.out" 2>&1
+			crc=$?
+			[ "$crc" -eq 0 ] && pass || fail "crashcapture to the raw target: exit $crc: $(tail -n 5 "$tmp/capture.out")"
+			"$CRASHCOPY" -l -d 31 "$FIXTURE" "$tmp/direct2.vmcore" 2>/dev/null
+			rm -rf "$tmp/saved3"
+			run dash --conf "$tmp/raw.conf" savecore --dir "$tmp/saved3"
+			want "savecore of the real raw target" 0 "saved $tmp/saved3/rawhost-20261123T020304Z (vmcore: ok)"
+			cmp -s "$tmp/saved3/rawhost-20261123T020304Z/vmcore" "$tmp/direct2.vmcore" && pass ||
+				fail "savecore of the real raw target: vmcore differs from crashcopy -l -d 31"
+			crashdmesg/crashdmesg --vmcore-dmesg "$FIXTURE" 2>/dev/null |
+				cmp -s - "$tmp/saved3/rawhost-20261123T020304Z/dmesg.txt" && pass ||
+				fail "savecore of the real raw target: dmesg.txt is not crashdmesg's log"
+		else
+			fail "losetup of the raw device failed"
+		fi
 	else
 		fail "losetup failed"
 	fi
