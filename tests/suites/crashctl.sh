@@ -574,8 +574,41 @@ else
 			crashdmesg/crashdmesg --vmcore-dmesg "$FIXTURE" 2>/dev/null |
 				cmp -s - "$tmp/saved3/rawhost-20261123T020304Z/dmesg.txt" && pass ||
 				fail "savecore of the real raw target: dmesg.txt is not crashdmesg's log"
+			# crashctl test on the raw target: refused while the device holds
+			# an unsaved crash, then a capture, savecore and state=saved.
+			printf 'CRASHKIT-RAW=1\nstate=complete\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target with an unsaved crash" 1 "holds an unsaved crash (state=complete): crashctl savecore first"
+			printf 'CRASHKIT-RAW=1\nstate=saved\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target" 0 "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "to raw:$loopdev" "test: passed"
+			head -c 4096 "$loopdev" | tr -d '\000' | grep -qx 'state=saved' && pass || fail "test left the raw header unsaved"
 		else
 			fail "losetup of the raw device failed"
+		fi
+
+		# crashctl test on an ssh target: OpenSSH's sshd on 127.0.0.1
+		# (tests/e2e/servers), key login, host key pinned.
+		# shellcheck source=/dev/null # checked on its own (shellcheck suite)
+		. "$top/tests/e2e/servers/servers.sh"
+		if servers_start "$tmp/srv" >"$tmp/servers.log" 2>&1; then
+			sed 's/\[10\.0\.2\.2\]/[127.0.0.1]/' "$(servers_env "$tmp/srv" SSH_KNOWN_HOSTS)" >"$tmp/known_hosts"
+			printf 'TARGETS=ssh\nSSH_TARGET=%s@127.0.0.1\nSSH_PORT=%s\nSSH_PATH=%s\nSSH_KEY=%s\nSSH_KNOWN_HOSTS=%s\n' \
+				"$(servers_env "$tmp/srv" SSH_USER)" "$(servers_env "$tmp/srv" SSH_PORT)" \
+				"$(servers_env "$tmp/srv" SSH_ROOT)" "$(servers_env "$tmp/srv" SSH_KEY)" "$tmp/known_hosts" >"$tmp/ssh.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target" 0 "ok   write       ssh:" "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "test: passed"
+			[ -z "$(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")" ] && pass ||
+				fail "test left files on the ssh server: $(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")"
+			# A host key that does not match the pin: refused, nothing written.
+			sed 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcKs0zsoHTqQ3W0aHxHlFkWb8PXmDLu5mXUPYlvGu9q/' \
+				"$tmp/known_hosts" >"$tmp/known_hosts.bad"
+			sed "s|^SSH_KNOWN_HOSTS=.*|SSH_KNOWN_HOSTS=$tmp/known_hosts.bad|" "$tmp/ssh.conf" >"$tmp/ssh-bad.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh-bad.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target with a wrong pinned host key" 1 "FAIL write       ssh:"
+			servers_stop "$tmp/srv"
+		else
+			fail "servers_start (sshd) failed: $(tail -n 3 "$tmp/servers.log")"
 		fi
 	else
 		fail "losetup failed"
