@@ -276,6 +276,13 @@ C
 	echo 1 >"$R/proc/sys/kernel/kexec_load_disabled"
 	run "$SH" --root "$R" load
 	want "load: kexec disabled" 1 "kexec_load_disabled=1"
+	# A rebuild after the load: the loaded image is older.
+	echo 0 >"$R/proc/sys/kernel/kexec_load_disabled"
+	run "$SH" --root "$R" load
+	echo "DUMP_LEVEL=1" >>"$R/etc/crashkit.conf"
+	FAKE_ROOT=$R $SH "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+	run "$SH" --root "$R" status
+	want "status: rebuilt after load" 0 "warn loaded      capture kernel loaded, but with an older initramfs"
 	mkroot "$R"
 	run "$SH" --root "$R" unload
 	{ [ "$rc" -eq 0 ] && [ "$(tr '\n' ' ' <"$tmp/kexec.argv")" = "-p -u " ] &&
@@ -482,7 +489,10 @@ X
 	[ ! -e "$tmp/saved2" ] && pass || fail "$SH: savecore wrote after a bad header"
 	head -c 4096 /dev/zero >"$raw"
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
-	want "savecore: no header" 1 "no crashkit raw header"
+	want "savecore: a device never written" 0 "has no crashkit raw header: nothing to save"
+	printf 'CRASHKIT-RAW=2\nstate=complete\n' | dd of="$raw" conv=notrunc 2>/dev/null
+	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
+	want "savecore: unknown header version" 1 "raw header version '2' is not 1"
 done
 
 # --- documentation and installation ------------------------------------------
@@ -540,6 +550,66 @@ else
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
 		umount "$tmp/m"
+
+		# The real raw target (capture/targets/raw.sh) on the loop device, then
+		# savecore: the saved vmcore is crashcopy's direct output.
+		losetup -d "$loopdev"
+		loopdev=
+		truncate -s 8M "$tmp/rawdev.img"
+		if loopdev=$(losetup -f --show "$tmp/rawdev.img"); then
+			printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=rawhost\n' "$loopdev" >"$tmp/raw.conf"
+			mkdir -p "$tmp/hooks" "$tmp/cmnt"
+			CRASHKIT_CONF=$tmp/raw.conf CRASHKIT_VMCORE=$FIXTURE CRASHKIT_MNT=$tmp/cmnt \
+				CRASHKIT_HOOKS=$tmp/hooks CRASHKIT_CONSOLE=$tmp/console CRASHKIT_TIME=20261123T020304Z \
+				PATH="$top/crashdmesg:$top/capture/crashcopy:$PATH" \
+				timeout 120 sh capture/crashcapture >"$tmp/capture.out" 2>&1
+			crc=$?
+			[ "$crc" -eq 0 ] && pass || fail "crashcapture to the raw target: exit $crc: $(tail -n 5 "$tmp/capture.out")"
+			"$CRASHCOPY" -l -d 31 "$FIXTURE" "$tmp/direct2.vmcore" 2>/dev/null
+			rm -rf "$tmp/saved3"
+			run dash --conf "$tmp/raw.conf" savecore --dir "$tmp/saved3"
+			want "savecore of the real raw target" 0 "saved $tmp/saved3/rawhost-20261123T020304Z (vmcore: ok)"
+			cmp -s "$tmp/saved3/rawhost-20261123T020304Z/vmcore" "$tmp/direct2.vmcore" && pass ||
+				fail "savecore of the real raw target: vmcore differs from crashcopy -l -d 31"
+			crashdmesg/crashdmesg --vmcore-dmesg "$FIXTURE" 2>/dev/null |
+				cmp -s - "$tmp/saved3/rawhost-20261123T020304Z/dmesg.txt" && pass ||
+				fail "savecore of the real raw target: dmesg.txt is not crashdmesg's log"
+			# crashctl test on the raw target: refused while the device holds
+			# an unsaved crash, then a capture, savecore and state=saved.
+			printf 'CRASHKIT-RAW=1\nstate=complete\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target with an unsaved crash" 1 "holds an unsaved crash (state=complete): crashctl savecore first"
+			printf 'CRASHKIT-RAW=1\nstate=saved\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target" 0 "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "to raw:$loopdev" "test: passed"
+			head -c 4096 "$loopdev" | tr -d '\000' | grep -qx 'state=saved' && pass || fail "test left the raw header unsaved"
+		else
+			fail "losetup of the raw device failed"
+		fi
+
+		# crashctl test on an ssh target: OpenSSH's sshd on 127.0.0.1
+		# (tests/e2e/servers), key login, host key pinned.
+		# shellcheck source=/dev/null # checked on its own (shellcheck suite)
+		. "$top/tests/e2e/servers/servers.sh"
+		if servers_start "$tmp/srv" >"$tmp/servers.log" 2>&1; then
+			sed 's/\[10\.0\.2\.2\]/[127.0.0.1]/' "$(servers_env "$tmp/srv" SSH_KNOWN_HOSTS)" >"$tmp/known_hosts"
+			printf 'TARGETS=ssh\nSSH_TARGET=%s@127.0.0.1\nSSH_PORT=%s\nSSH_PATH=%s\nSSH_KEY=%s\nSSH_KNOWN_HOSTS=%s\n' \
+				"$(servers_env "$tmp/srv" SSH_USER)" "$(servers_env "$tmp/srv" SSH_PORT)" \
+				"$(servers_env "$tmp/srv" SSH_ROOT)" "$(servers_env "$tmp/srv" SSH_KEY)" "$tmp/known_hosts" >"$tmp/ssh.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target" 0 "ok   write       ssh:" "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "test: passed"
+			[ -z "$(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")" ] && pass ||
+				fail "test left files on the ssh server: $(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")"
+			# A host key that does not match the pin: refused, nothing written.
+			sed 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcKs0zsoHTqQ3W0aHxHlFkWb8PXmDLu5mXUPYlvGu9q/' \
+				"$tmp/known_hosts" >"$tmp/known_hosts.bad"
+			sed "s|^SSH_KNOWN_HOSTS=.*|SSH_KNOWN_HOSTS=$tmp/known_hosts.bad|" "$tmp/ssh.conf" >"$tmp/ssh-bad.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh-bad.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target with a wrong pinned host key" 1 "FAIL write       ssh:"
+			servers_stop "$tmp/srv"
+		else
+			fail "servers_start (sshd) failed: $(tail -n 3 "$tmp/servers.log")"
+		fi
 	else
 		fail "losetup failed"
 	fi
