@@ -319,6 +319,44 @@ check "http dies mid-dump: local manifest: http partial, local ok" mf '[t["name"
 check "http dies mid-dump: the http manifest says failed/truncated" mf '[a for a in m["artifacts"] if a["name"]=="vmcore.flat" and a["status"] in ("failed","truncated")] and m["capture"]["status"]=="partial"' "$tmp/hdie.srv/crash/cktest-20261123T010203Z/manifest.json"
 umount "$tmp/hdie.look"
 
+# --- /init as PID 1 of a PID namespace, in a chroot like the initramfs -----
+# reboot -f there ends the namespace with SIGHUP (status 129), poweroff -f
+# with SIGINT (130): the final action was reached.
+root=$tmp/root
+mkdir -p "$root/bin" "$root/lib/crashkit/lib" "$root/lib/crashkit/targets" "$root/etc/crashkit/pre.d"
+cp /bin/busybox "$root/bin/busybox"
+chroot "$root" /bin/busybox --install -s /bin
+cp crashdmesg/crashdmesg capture/crashcopy/crashcopy capture/crashsend/crashsend "$root/bin/"
+cp initramfs/init "$root/init"
+cp capture/crashcapture "$root/lib/crashkit/"
+cp capture/lib/*.sh "$root/lib/crashkit/lib/"
+cp capture/targets/*.sh "$root/lib/crashkit/targets/"
+cp "$VMCORE" "$root/vmcore"
+echo /lib/modules/none/missing.ko >"$root/etc/crashkit/modules.load"
+idev=$(mkimg initraw 8192)
+printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=cktest\nFINAL_ACTION=poweroff\nNO_SUCH_KEY=1\n' "$idev" >"$root/etc/crashkit.conf"
+# run_init NAME: /init in a new PID and mount namespace; status in $tmp/NAME.rc.
+run_init() {
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CRASHKIT_VMCORE=/vmcore CRASHKIT_CONSOLE=/console.log \
+		timeout 120 unshare -p -f -m -- chroot "$root" /init >/dev/null 2>&1
+	echo "$?" >"$tmp/$1.rc"
+	mv "$root/console.log" "$tmp/$1.console"
+}
+run_init init
+check "init: poweroff reached (SIGINT 130, got $(rc_of init))" [ "$(rc_of init)" = 130 ]
+check "init: bad config warned, missing module logged, capture ok" sh -c 'grep -q "crashkit.conf:5: unknown key" "$1" && grep -q "insmod /lib/modules/none/missing.ko failed" "$1" && grep -q "crashcapture: log and dump saved" "$1"' sh "$tmp/init.console"
+check "init: raw header complete" sh -c 'head -c 4096 "$1" | tr -d "\000" | grep -qx state=complete' sh "$idev"
+# A pre.d hook that hangs past DEADLINE: the timer forces a reboot.
+printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=cktest\nDEADLINE=10\n' "$idev" >"$root/etc/crashkit.conf"
+printf '#!/bin/sh\nsleep 100\n' >"$root/etc/crashkit/pre.d/10-hang"
+chmod 755 "$root/etc/crashkit/pre.d/10-hang"
+t0=$(date +%s)
+run_init deadline
+t1=$(date +%s)
+check "init: a hanging capture is rebooted at the deadline (SIGHUP 129 after $((t1 - t0)) s)" \
+	sh -c '[ "$1" = 129 ] && [ "$2" -ge 9 ] && [ "$2" -le 30 ] && grep -q "deadline reached" "$3"' sh "$(rc_of deadline)" "$((t1 - t0))" "$tmp/deadline.console"
+check "init: the log was saved before the hang" sh -c 'head -c 4096 "$1" | tr -d "\000" | grep -qx state=writing' sh "$idev"
+
 # --- crashsend alone ------------------------------------------------------
 cs=build/asan/crashsend
 start_collector cs ok
