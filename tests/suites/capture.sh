@@ -112,7 +112,7 @@ for k in ("format", "tool", "version", "host", "xen", "kernel_release", "crash_t
           "panic", "capture", "artifacts", "hooks", "tools"):
     assert k in m, k
 for a in m["artifacts"]:
-    p = os.path.join(d, a["name"])
+    p = os.path.join(d, a.get("file", a["name"]))
     if a["status"] in ("ok", "truncated") and os.path.exists(p):
         data = open(p, "rb").read()
         assert a["size"] == len(data), (a["name"], a["size"], len(data))
@@ -229,7 +229,7 @@ EXTRA_ENV=CRASHKIT_LADDER=off run_capture enospc
 check "full disk: exit 6 (got $(rc_of enospc))" [ "$(rc_of enospc)" = 6 ]
 d=$(inspect "$edev" enospc)
 check "full disk: log saved" cmp -s "$d/dmesg.txt" "$tmp/want.dmesg"
-check "full disk: vmcore.incomplete truncated, reason says no space" mf '[a for a in m["artifacts"] if a["name"]=="vmcore.incomplete" and a["status"]=="truncated" and "No space" in a["reason"]]' "$d/manifest.json"
+check "full disk: vmcore.incomplete truncated, reason says no space" mf '[a for a in m["artifacts"] if a["name"]=="vmcore" and a.get("file")=="vmcore.incomplete" and a["status"]=="truncated" and "No space" in a["reason"]]' "$d/manifest.json"
 check "full disk: manifest true" manifest_true "$d"
 umount "$tmp/enospc.look"
 
@@ -302,6 +302,7 @@ check "http: exit 0 (got $(rc_of http))" [ "$(rc_of http)" = 0 ]
 d=$tmp/http.srv/crash/cktest-20261123T010203Z
 check "http: dmesg.txt arrived intact" cmp -s "$d/dmesg.txt" "$tmp/want.dmesg"
 check "http: manifest true (vmcore.flat sha256 and size)" manifest_true "$d"
+check "http: vmcore artifact: file vmcore.flat, format flattened" mf '[a for a in m["artifacts"] if a["name"]=="vmcore" and a["file"]=="vmcore.flat" and a["format"]=="flattened" and a["status"]=="ok"]' "$d/manifest.json"
 check "http: vmcore.flat flattened, reassembles and opens" sh -c \
 	'"$1" -R "$2" <"$3" 2>/dev/null && "$4" -c "import kdumpfile,sys; kdumpfile.kdumpfile(sys.argv[1])" "$2"' sh \
 	build/asan/crashcopy "$tmp/http.vmcore" "$d/vmcore.flat" "$PY"
@@ -316,7 +317,7 @@ check "http dies mid-dump: the dump goes to local: exit 0 (got $(rc_of hdie))" [
 check "http dies mid-dump: tried HTTP_RETRIES=2 times" [ "$(grep -c 'vmcore.flat.*died' "$tmp/hdie.srv/requests.log")" = 2 ]
 d=$(inspect "$dev" hdie)
 check "http dies mid-dump: local manifest: http partial, local ok" mf '[t["name"]+":"+t["status"] for t in m["capture"]["targets"]]==["http:partial","local:ok"]' "$d/manifest.json"
-check "http dies mid-dump: the http manifest says failed/truncated" mf '[a for a in m["artifacts"] if a["name"]=="vmcore.flat" and a["status"] in ("failed","truncated")] and m["capture"]["status"]=="partial"' "$tmp/hdie.srv/crash/cktest-20261123T010203Z/manifest.json"
+check "http dies mid-dump: the http manifest says failed/truncated" mf '[a for a in m["artifacts"] if a["name"]=="vmcore" and a.get("file")=="vmcore.flat" and a["status"] in ("failed","truncated")] and m["capture"]["status"]=="partial"' "$tmp/hdie.srv/crash/cktest-20261123T010203Z/manifest.json"
 umount "$tmp/hdie.look"
 
 # --- /init as PID 1 of a PID namespace, in a chroot like the initramfs -----
