@@ -45,7 +45,9 @@
 #   --placeholder      harness self-test: no crashctl; the first kernel loads
 #                      tests/e2e/guest/placeholder-init.sh's capture initramfs
 #   --crashkernel SIZE crashkernel= of the first kernel (default 160M)
-#   --mem MIB          guest RAM (default 384)
+#   --mem MIB          guest RAM (default 512: with 384 a randomized kernel
+#                      sometimes leaves no 160M hole, "crashkernel reservation
+#                      failed - No suitable area found")
 #   --target-size SIZE the target disk (default 512M)
 #   --watchdog         add -device i6300esb
 #   --timeout SECONDS  QEMU's time limit (default 300)
@@ -56,7 +58,7 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
 suite=bookworm
-mem=384
+mem=512
 crashkernel=160M
 target_size=512M
 watchdog=
@@ -251,7 +253,7 @@ build_placeholder() {
 	r=$work/placeholder
 	rm -rf "$r"
 	tree_busybox "$r"
-	tree_modules "$r" virtio_pci virtio_blk virtio_net ext4
+	tree_modules "$r" virtio_pci virtio_blk virtio_net ext4 nfsv4
 	tree_elf "$r" "$(command -v ssh)"
 	cp "$top/crashdmesg/crashdmesg" "$r/bin/crashdmesg"
 	cp "$guest/placeholder-init.sh" "$r/init"
