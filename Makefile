@@ -36,13 +36,21 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 .PHONY: all check demo demo-log bench fuzz fuzz-smoke install deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS)
+all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
 
 capture/crashcopy/crashcopy: build/rel/capture/crashcopy/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+
+# mkcpio (the initramfs build's cpio writer) needs only lib/error.c.
+initramfs/mkcpio: build/rel/initramfs/mkcpio.o build/rel/lib/error.o
+	$(CC) $(CFLAGS) -o $@ $^ -static
+
+# Xen dom0 helper for crashctl: static, standalone (only the privcmd ioctl).
+initramfs/crashkit-xen: initramfs/crashkit-xen.c
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -57,9 +65,17 @@ build/asan/crashdmesg: build/asan-obj/crashdmesg/main.o $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
 
+build/asan/crashkit-xen: initramfs/crashkit-xen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $<
+
 build/asan/crashcopy: build/asan-obj/capture/crashcopy/main.o $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
+
+build/asan/mkcpio: build/asan-obj/initramfs/mkcpio.o build/asan-obj/lib/error.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_FLAGS) -o $@ $^
 
 build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -77,7 +93,8 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 		-o $@ $< $(CORE_SRCS) $(LDLIBS_DYN)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
-	$(UNIT_BINS) build/mkvmcore
+	$(UNIT_BINS) build/mkvmcore initramfs/mkcpio build/asan/mkcpio \
+	initramfs/crashkit-xen build/asan/crashkit-xen
 
 deps:
 	sh tests/deps.sh
@@ -107,13 +124,16 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
-install: crashdmesg/crashdmesg $(COPY_BINS)
+install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/crashkit
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
 	install -m 0644 doc/crashdmesg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crashdmesg.1
+	install -m 0755 initramfs/mkcpio $(DESTDIR)$(PREFIX)/lib/crashkit/mkcpio
+	install -m 0755 initramfs/build $(DESTDIR)$(PREFIX)/lib/crashkit/build
 	$(if $(COPY_BINS),install -m 0755 capture/crashcopy/crashcopy $(DESTDIR)$(PREFIX)/bin/crashcopy)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
 
 clean:
-	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy
+	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/mkcpio \
+		initramfs/crashkit-xen

@@ -75,6 +75,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/sha256.h"
+
 enum {
 	FLAT_HEADER_SIZE = 4096,
 	FLAT_SIGNATURE_SIZE = 16,
@@ -112,6 +114,11 @@ struct dump_sink {
 	uint8_t *buf;
 	size_t buf_len;
 	uint64_t buf_offset;
+	// dump_sink_hash_enable(): streams hash what write_all() sends,
+	// files are read back by finish; digest_ready once finished.
+	bool hashing, digest_ready;
+	struct sha256 hash;
+	uint8_t digest[SHA256_DIGEST_SIZE];
 };
 
 static struct crash_error *sink_alloc(bool is_stream, int fd, const char *name,
@@ -263,6 +270,23 @@ struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
 	return NULL;
 }
 
+/* The stream's 4096-byte header into @header (zeroed by the caller). */
+static void flat_header_encode(uint8_t *header)
+{
+	memcpy(header, flat_signature, sizeof(flat_signature) - 1);
+	put_be64(header + FLAT_SIGNATURE_SIZE, FLAT_TYPE_FLAT_HEADER);
+	put_be64(header + FLAT_SIGNATURE_SIZE + 8, FLAT_VERSION);
+}
+
+/* write_all() to a stream sink, hashing what goes out. */
+static int stream_write(struct dump_sink *s, const void *buf, size_t len)
+{
+	int errnum = write_all(s->fd, buf, len);
+	if (!errnum && s->hashing)
+		sha256_update(&s->hash, buf, len);
+	return errnum;
+}
+
 struct crash_error *dump_sink_flat_create(int fd, const char *name,
 					  struct dump_sink **ret)
 {
@@ -277,9 +301,7 @@ struct crash_error *dump_sink_flat_create(int fd, const char *name,
 		dump_sink_destroy(s);
 		return &crash_enomem;
 	}
-	memcpy(header, flat_signature, sizeof(flat_signature) - 1);
-	put_be64(header + FLAT_SIGNATURE_SIZE, FLAT_TYPE_FLAT_HEADER);
-	put_be64(header + FLAT_SIGNATURE_SIZE + 8, FLAT_VERSION);
+	flat_header_encode(header);
 	int errnum = write_all(fd, header, FLAT_HEADER_SIZE);
 	free(header);
 	if (errnum) {
@@ -299,9 +321,9 @@ static struct crash_error *flat_emit(struct dump_sink *s, uint64_t offset,
 	uint8_t header[FLAT_RECORD_HEADER_SIZE];
 	put_be64(header, offset);
 	put_be64(header + 8, len);
-	int errnum = write_all(s->fd, header, sizeof(header));
+	int errnum = stream_write(s, header, sizeof(header));
 	if (!errnum)
-		errnum = write_all(s->fd, buf, len);
+		errnum = stream_write(s, buf, len);
 	if (errnum) {
 		s->broken_errnum = errnum;
 		return crash_error_os(errnum,
@@ -424,6 +446,66 @@ static struct crash_error *sync_parent_dir(const char *path)
 	return err;
 }
 
+/*
+ * The SHA-256 of the whole file as it stands, read back from the start
+ * (file sinks are opened write-only, so through a second descriptor).
+ */
+static struct crash_error *file_hash(struct dump_sink *s)
+{
+	int fd = open(s->name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return crash_error_os(errno, "%s: reopening it to hash it", s->name);
+	uint8_t *chunk = malloc(FLAT_CHUNK_SIZE);
+	if (!chunk) {
+		close(fd);
+		return &crash_enomem;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	struct crash_error *err = NULL;
+	uint64_t pos = 0;
+	// Bounded by the file's size: every pass reads at least one byte.
+	for (;;) {
+		size_t got;
+		int errnum = read_full(fd, chunk, FLAT_CHUNK_SIZE, &got);
+		if (errnum) {
+			err = crash_error_os(errnum, "%s: reading it back at offset %" PRIu64,
+					     s->name, pos + got);
+			break;
+		}
+		sha256_update(&s->hash, chunk, got);
+		pos += got;
+		if (got < FLAT_CHUNK_SIZE)
+			break;
+	}
+	free(chunk);
+	close(fd);
+	if (!err) {
+		sha256_final(&s->hash, s->digest);
+		s->digest_ready = true;
+	}
+	return err;
+}
+
+void dump_sink_hash_enable(struct dump_sink *s)
+{
+	sha256_init(&s->hash);
+	s->hashing = true;
+	if (s->is_stream) {
+		// dump_sink_flat_create() has sent the header already.
+		uint8_t header[FLAT_HEADER_SIZE] = {0};
+		flat_header_encode(header);
+		sha256_update(&s->hash, header, sizeof(header));
+	}
+}
+
+bool dump_sink_sha256(const struct dump_sink *s, uint8_t digest[32])
+{
+	if (!s->digest_ready)
+		return false;
+	memcpy(digest, s->digest, SHA256_DIGEST_SIZE);
+	return true;
+}
+
 struct crash_error *dump_sink_finish(struct dump_sink *s)
 {
 	struct crash_error *err;
@@ -439,7 +521,7 @@ struct crash_error *dump_sink_finish(struct dump_sink *s)
 		// W4: the end marker, only now.
 		uint8_t marker[FLAT_RECORD_HEADER_SIZE];
 		memset(marker, 0xff, sizeof(marker));
-		int errnum = write_all(s->fd, marker, sizeof(marker));
+		int errnum = stream_write(s, marker, sizeof(marker));
 		if (errnum) {
 			s->broken_errnum = errnum;
 			return crash_error_os(errnum,
@@ -447,8 +529,14 @@ struct crash_error *dump_sink_finish(struct dump_sink *s)
 					      s->name);
 		}
 		s->finished = true;
+		if (s->hashing) {
+			sha256_final(&s->hash, s->digest);
+			s->digest_ready = true;
+		}
 		return NULL;
 	}
+	if (s->hashing && (err = file_hash(s)))
+		return err;
 	if (fsync(s->fd) < 0)
 		return crash_error_os(errno, "%s: fsync", s->name);
 	if (renameat2(AT_FDCWD, s->name, AT_FDCWD, s->final_path,

@@ -44,6 +44,7 @@
 #include "../../crashdmesg/printk.h"
 #include "../../lib/cli_size.h"
 #include "../../lib/error.h"
+#include "../../lib/sha256.h"
 #include "../../lib/vmcore.h"
 #include "../../lib/vmcore_xlat.h"
 #include "../../lib/vmcoreinfo.h"
@@ -103,6 +104,7 @@ struct options {
 	unsigned int threads;
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
 	bool force_mmap;		/* --mmap: map a saved core too */
+	bool estimate;			/* --estimate: no output, a size guess */
 };
 
 static void usage(FILE *f)
@@ -112,6 +114,7 @@ static void usage(FILE *f)
 "       %s -F [OPTIONS] VMCORE > STREAM    (or OUTPUT '-')\n"
 "       %s -R OUTPUT < STREAM\n"
 "       %s --dump-dmesg VMCORE OUTPUT\n"
+"       %s --estimate [-d LEVEL] [-c|-l|-z] VMCORE\n"
 "Filter, compress and write the ELF core VMCORE as a kdump-compressed dump\n"
 "(or a filtered ELF core) that crash, makedumpfile and libkdumpfile open.\n"
 "\n"
@@ -130,6 +133,8 @@ static void usage(FILE *f)
 "  --non-mmap          read the vmcore with read() only, never mmap()\n"
 "  --mmap              map a saved core as /proc/vmcore is mapped (faster;\n"
 "                      a disk I/O error then kills the copy with SIGBUS)\n"
+"  --estimate          write nothing: print the expected size of the dump\n"
+"                      as one JSON object (filter run, 1 page in 64 compressed)\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
 "                      dump goes to stdout)\n"
 "  -h, --help          this help\n"
@@ -138,7 +143,7 @@ static void usage(FILE *f)
 "Output goes to OUTPUT.incomplete (mode 0600), fsynced and renamed.\n"
 "Exit status: 0 ok, 1 usage, 2 input unreadable, 5 output failed,\n"
 "6 dump incomplete (pages lost or interrupted; the header says so).\n",
-		program, program, program, program);
+		program, program, program, program, program);
 }
 
 static void print_error(const char *what, const struct crash_error *err)
@@ -154,6 +159,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	enum {
 		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
 		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP, OPT_MMAP,
+		OPT_ESTIMATE,
 	};
 	static const struct option longopts[] = {
 		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
@@ -164,6 +170,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"non-mmap", no_argument, NULL, OPT_NON_MMAP},
 		{"mmap", no_argument, NULL, OPT_MMAP},
+		{"estimate", no_argument, NULL, OPT_ESTIMATE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -217,6 +224,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_JSON: o->json = true; break;
 		case OPT_NON_MMAP: o->non_mmap = true; break;
 		case OPT_MMAP: o->force_mmap = true; break;
+		case OPT_ESTIMATE: o->estimate = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
@@ -228,6 +236,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (codecs && o->format == FORMAT_ELF) {
 		fprintf(stderr, "%s: -E writes no compressed pages: drop -c/-l/-z\n", program);
+		return EXIT_USAGE;
+	}
+	if (o->estimate && (o->reassemble || o->dump_dmesg || o->flat ||
+			    o->format == FORMAT_ELF)) {
+		fprintf(stderr, "%s: --estimate sizes a kdump-compressed dump: drop -R, -F, -E and --dump-dmesg\n",
+			program);
 		return EXIT_USAGE;
 	}
 	if (o->reassemble) {
@@ -245,6 +259,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	o->vmcore_path = argv[optind++];
+	if (o->estimate) {
+		if (optind < argc) {
+			fprintf(stderr, "%s: --estimate writes no OUTPUT: drop '%s'\n",
+				program, argv[optind]);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
 	if (optind < argc)
 		o->output_path = argv[optind++];
 	if (optind < argc) {
@@ -945,7 +967,8 @@ static void json_string(FILE *f, const char *s)
 }
 
 static void print_json(const struct options *o, const struct input *in,
-		       const struct copy_stats *st, int rc)
+		       const struct copy_stats *st, const struct dump_sink *sink,
+		       int rc)
 {
 	FILE *f = o->output_path ? stdout : stderr;
 	fprintf(f, "{\"vmcore\":");
@@ -976,10 +999,145 @@ static void print_json(const struct options *o, const struct input *in,
 		json_string(f, st->filter_fallback);
 	else
 		fprintf(f, "null");
+	// The digest of what OUTPUT (or the stream) holds; null when the
+	// sink was not finished (interrupted, failed, --dump-dmesg).
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	fprintf(f, ",\"output_sha256\":");
+	if (sink && dump_sink_sha256(sink, digest)) {
+		sha256_hex(digest, hex);
+		fprintf(f, "\"%s\"", hex);
+	} else {
+		fprintf(f, "null");
+	}
 	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s"
 		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size, st->seconds,
 		st->complete ? "true" : "false", st->interrupted ? "true" : "false", rc);
 	fflush(f);
+}
+
+/*
+ * --estimate: the size the same options would write, without writing.
+ * The filter runs as for a real copy (the same bitmaps, the same counts);
+ * then one dumpable page in ESTIMATE_SAMPLE_EVERY (fewer on small dumps,
+ * see estimate_sampled(): deterministic and spread over all of memory) is
+ * read, zero-checked and compressed as the copy would.  The sample's payload
+ * bytes and zero pages are scaled to the dumpable count; the headers,
+ * bitmaps and descriptor table are exact (kdump_layout_compute()).  A page
+ * that cannot be read counts as a raw page.  The one JSON object goes to
+ * stdout; exit 0, or 2 when the input is unreadable.
+ */
+enum {
+	ESTIMATE_SAMPLE_EVERY = 64,
+	// Fewer dumpable pages than 64 times this: a denser sample (all of a
+	// trimmed core's few pages), since the error grows as the sample
+	// shrinks.
+	ESTIMATE_SAMPLE_TARGET = 4096,
+};
+
+/*
+ * Is @pfn in the sample?  A fixed mix of the pfn (splitmix64's finaliser)
+ * picks one pfn in @every: deterministic, but blind to strides in memory
+ * (a fill pattern every 64 pages, huge pages) that a plain "every 64th"
+ * would line up with.
+ */
+static bool estimate_sampled(uint64_t pfn, uint64_t every)
+{
+	uint64_t z = pfn + 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z % every == 0;
+}
+
+static int estimate(const struct options *o, struct input *in,
+		    const uint8_t *dump, const struct copy_stats *st,
+		    const struct kdump_header_info *info, uint64_t t_start)
+{
+	struct codec *codec = NULL;
+	struct kdump_layout layout;
+	uint32_t ps = in->page_size;
+	uint8_t *buf = malloc(ps);
+	struct crash_error *err = buf ? codec_create(o->codec, ps, &codec)
+				      : &crash_enomem;
+	if (!err)
+		err = kdump_layout_compute(info, st->dumpable_pages, &layout);
+	if (err) {
+		print_error(o->vmcore_path, err);
+		crash_error_destroy(err);
+		codec_destroy(codec);
+		free(buf);
+		return EXIT_UNREADABLE;
+	}
+	uint64_t sampled = 0, sampled_zero = 0, sampled_bytes = 0;
+	uint64_t every = st->dumpable_pages / ESTIMATE_SAMPLE_TARGET;
+	every = every < 1 ? 1 : every > ESTIMATE_SAMPLE_EVERY ? ESTIMATE_SAMPLE_EVERY : every;
+	// Bounded by max_mapnr; zero words of the bitmap are skipped whole.
+	for (uint64_t pfn = 0; pfn < in->max_mapnr && !stop_signal; pfn++) {
+		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
+			uint64_t w;
+			memcpy(&w, dump + pfn / 8, 8);
+			if (!w) {
+				pfn += 63;
+				continue;
+			}
+		}
+		if (!bit_test(dump, pfn) || !estimate_sampled(pfn, every))
+			continue;
+		const uint8_t *page = NULL;
+		if (in->non_mmap || vmcore_map_phys(in->vm, pfn * ps, ps, &page)) {
+			struct crash_error *rerr = read_page(in, pfn, buf);
+			page = rerr ? NULL : buf;
+			crash_error_destroy(rerr);
+		}
+		sampled++;
+		if (!page) {
+			sampled_bytes += ps;
+			continue;
+		}
+		if ((o->dump_level & 1) && page_is_zero(page, ps)) {
+			sampled_zero++;
+			continue;
+		}
+		const uint8_t *payload;
+		uint32_t size, flags;
+		err = codec_page(codec, page, &payload, &size, &flags);
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			codec_destroy(codec);
+			free(buf);
+			return EXIT_UNREADABLE;
+		}
+		sampled_bytes += size;
+	}
+	codec_destroy(codec);
+	free(buf);
+	// Scaled in floating point: counts up to 2^52 pages stay exact enough.
+	double scale = sampled ? (double)st->dumpable_pages / (double)sampled : 0;
+	uint64_t zero = (uint64_t)(sampled_zero * scale + 0.5);
+	uint64_t data = (uint64_t)(sampled_bytes * scale + 0.5);
+	uint64_t bytes = layout.data_offset + (info->shared_zero_page ? ps : 0) + data;
+	printf("{\"pages_total\":%" PRIu64 ",\"pages_kept\":%" PRIu64
+	       ",\"pages_excluded\":{\"zero\":%" PRIu64 ",\"cache\":%" PRIu64
+	       ",\"cache_private\":%" PRIu64 ",\"user\":%" PRIu64 ",\"free\":%" PRIu64
+	       ",\"hwpoison\":%" PRIu64 ",\"offline\":%" PRIu64 ",\"unaccepted\":%" PRIu64
+	       "},\"pages_sampled\":%" PRIu64 ",\"bytes_estimate\":%" PRIu64
+	       ",\"dump_level\":%u,\"codec\":\"%s\",\"filter_fallback\":",
+	       st->ram_pages, st->dumpable_pages - zero, zero, st->filtered.cache,
+	       st->filtered.cache_private, st->filtered.user, st->filtered.free,
+	       st->filtered.hwpoison, st->filtered.offline, st->filtered.unaccepted,
+	       sampled, bytes, o->dump_level, codec_name(o->codec));
+	if (st->filter_fallback)
+		json_string(stdout, st->filter_fallback);
+	else
+		fputs("null", stdout);
+	printf(",\"seconds\":%.3f}\n", (double)(progress_now_ns() - t_start) / 1e9);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing the estimate: %s\n", program, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return stop_signal ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /* -R: a flattened stream on stdin back into OUTPUT. */
@@ -1398,6 +1556,7 @@ int main(int argc, char **argv)
 	struct kdump_header_info kinfo;
 	uint8_t *ram = NULL;
 	struct crash_error *err;
+	uint64_t t_start = progress_now_ns();
 	int rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -1453,6 +1612,11 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	r.ram = ram;
+	st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
+	if (o.estimate) {
+		rc = estimate(&o, &in, r.dump, &st, &kinfo, t_start);
+		goto out;
+	}
 	r.chunk = chunk_size(&o, in.page_size);
 	r.buf = malloc(r.chunk);
 	if (!r.buf) {
@@ -1478,6 +1642,8 @@ int main(int argc, char **argv)
 		rc = EXIT_OUTPUT;
 		goto out;
 	}
+	if (o.json)
+		dump_sink_hash_enable(r.sink);
 	rc = o.format == FORMAT_KDUMP ? copy_kdump(&r, &kinfo) : copy_elf(&r);
 	if (rc != EXIT_OK)
 		goto out;
@@ -1500,8 +1666,8 @@ int main(int argc, char **argv)
 	st.seconds = progress_seconds(&r.prog);
 
 out:
-	if (o.json && in.vm)
-		print_json(&o, &in, &st, rc);
+	if (o.json && in.vm && !o.estimate)
+		print_json(&o, &in, &st, r.sink, rc);
 	dump_sink_destroy(r.sink);
 	if (st.filter_fallback && in.x)
 		free((char *)st.filter_fallback);
