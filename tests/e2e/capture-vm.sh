@@ -210,8 +210,8 @@ make_cpio() {
 	rm -f "$work/cpio.tmp"
 }
 
-# copy_crashkit DIR: crashkit's tree (capture/, initramfs/ and the built
-# binaries) under DIR/opt/crashkit, laid out as in the source tree so that
+# copy_crashkit DIR: crashkit's tree (capture/, initramfs/, the built
+# binaries and the fixture core crashctl test uses) under DIR/opt/crashkit, laid out as in the source tree so that
 # crashctl finds its data and binaries there.
 copy_crashkit() {
 	local d f
@@ -225,6 +225,11 @@ copy_crashkit() {
 			die "copying $top/$f failed"
 	done
 	[ -x "$d/capture/crashcopy/crashcopy" ] || die "$top/capture/crashcopy/crashcopy is not built (make)"
+	# crashctl test runs the capture pipeline on this bundled core.
+	if [ -f "$top/fixtures/real/bookworm-6.1.vmcore" ]; then
+		mkdir -p "$d/fixtures/real"
+		cp "$top/fixtures/real/bookworm-6.1.vmcore" "$d/fixtures/real/"
+	fi
 }
 
 # build_image OUT: the first kernel's initramfs, shared by every scenario.
