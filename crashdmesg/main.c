@@ -464,6 +464,33 @@ static struct crash_error *read_small_file(const char *path, size_t max,
 	return NULL;
 }
 
+/* The console symbols from --xen-symbols or the command line, if any. */
+static struct crash_error *conring_symbols(const struct options *o,
+					  const struct vmcore_xen_hints *hints,
+					  struct xen_conring_syms *syms,
+					  bool *have_ret)
+{
+	*have_ret = false;
+	if (o->xen_symbols_path) {
+		char *text = NULL;
+		size_t size = 0;
+		struct crash_error *err = read_small_file(o->xen_symbols_path,
+							  256u << 20, &text,
+							  &size);
+		if (!err) {
+			err = xen_symbols_parse(text, size, syms);
+			free(text);
+		}
+		if (err)
+			return crash_error_prefix(err, "%s", o->xen_symbols_path);
+		*have_ret = true;
+	} else if (hints->has_conring) {
+		*syms = hints->conring;
+		*have_ret = true;
+	}
+	return NULL;
+}
+
 /*
  * crashdmesg --xen: Xen's console ring, through its symbols (--xen-symbols,
  * or crashkit.xen_conring= on the capture command line) or a scan.  The
@@ -473,26 +500,12 @@ static int print_xen_console(const struct options *o, struct xen *xen,
 			     const struct vmcore_xen_hints *hints)
 {
 	struct xen_conring_syms syms;
-	bool have_syms = false;
-	struct crash_error *err = NULL;
-	if (o->xen_symbols_path) {
-		char *text = NULL;
-		size_t size = 0;
-		err = read_small_file(o->xen_symbols_path, 256u << 20, &text,
-				      &size);
-		if (!err) {
-			err = xen_symbols_parse(text, size, &syms);
-			free(text);
-		}
-		if (err) {
-			print_error(o->xen_symbols_path, err);
-			crash_error_destroy(err);
-			return EXIT_USAGE;
-		}
-		have_syms = true;
-	} else if (hints->has_conring) {
-		syms = hints->conring;
-		have_syms = true;
+	bool have_syms;
+	struct crash_error *err = conring_symbols(o, hints, &syms, &have_syms);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		return EXIT_USAGE;
 	}
 	struct xen_conring ring = {0};
 	err = have_syms ? xen_conring_read(xen, &syms, &ring)
@@ -796,6 +809,20 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (o.save_minimal_path && x && xen) {
+		// Keep Xen's console ring too when its symbols are known.
+		struct xen_conring_syms syms;
+		bool have_syms;
+		struct xen_conring ring = {0};
+		err = conring_symbols(&o, &hints, &syms, &have_syms);
+		if (!err && have_syms)
+			err = xen_conring_read(xen, &syms, &ring);
+		xen_conring_deinit(&ring);
+		if (err) {
+			print_error("--save-minimal: Xen console ring", err);
+			crash_error_destroy(err);
+		}
+	}
 	if (o.save_minimal_path && x) {
 		err = vmcore_write_minimal(vm, o.save_minimal_path);
 		if (err) {

@@ -382,6 +382,11 @@ const char *xen_version(const struct xen *x)
 	return x->version;
 }
 
+const struct rd_format *xen_format(const struct xen *x)
+{
+	return x->r.format;
+}
+
 uint64_t xen_mach_end(const struct xen *x)
 {
 	return x->mach_end;
@@ -970,8 +975,10 @@ struct crash_error *xen_symbols_parse(const char *text, size_t size,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		lineno++;
-		// ADDR TYPE NAME
+		// ADDR TYPE NAME; xen-syms .map files write 0x before ADDR.
 		const char *a = p, *ae = a;
+		if (eol - a > 2 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+			a += 2, ae = a;
 		while (ae < eol && *ae != ' ' && *ae != '\t')
 			ae++;
 		const char *t = ae;

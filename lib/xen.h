@@ -167,6 +167,8 @@ uint64_t xen_cr3(const struct xen *x, size_t index);
  * "unknown" without CRASH_INFO.  Borrowed.
  */
 const char *xen_version(const struct xen *x);
+/** The dump's byte order and word size.  Borrowed. */
+const struct rd_format *xen_format(const struct xen *x);
 /** End of the machine memory the dump describes (bytes). */
 uint64_t xen_mach_end(const struct xen *x);
 

@@ -46,6 +46,7 @@
 #include "../../lib/error.h"
 #include "../../lib/sha256.h"
 #include "../../lib/vmcore.h"
+#include "../../lib/vmcore_xen.h"
 #include "../../lib/vmcore_xlat.h"
 #include "../../lib/vmcoreinfo.h"
 #include "../../lib/xlat.h"
@@ -55,6 +56,7 @@
 #include "kdump_writer.h"
 #include "page_filter.h"
 #include "progress.h"
+#include "xen_filter.h"
 
 #ifndef CRASHKIT_VERSION
 #define CRASHKIT_VERSION "0.1"
@@ -104,6 +106,7 @@ struct options {
 	unsigned int threads;
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
 	bool force_mmap;		/* --mmap: map a saved core too */
+	bool xen_filter;		/* -X: Xen + dom0 frames only */
 	bool estimate;			/* --estimate: no output, a size guess */
 };
 
@@ -125,6 +128,8 @@ static void usage(FILE *f)
 "  -F                  write the flattened stream to stdout\n"
 "  -R                  reassemble a flattened stream from stdin into OUTPUT\n"
 "  -f                  overwrite OUTPUT if it exists\n"
+"  -X                  Xen dump: keep Xen's and dom0's frames, drop domU\n"
+"                      and free frames (Xen's frame_table)\n"
 "  --dump-dmesg        write the kernel log (vmcore-dmesg layout) to OUTPUT\n"
 "  --num-threads N     compress with N threads (at most 64), written in order\n"
 "  --message-level N   accepted and ignored (makedumpfile compatibility)\n"
@@ -179,7 +184,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 
 	o->threads = 1;
-	while ((c = getopt_long(argc, argv, "d:clzEFRfhv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:clzEFRfhvX", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!cli_parse_size(optarg, &v) || v > 31) {
@@ -196,6 +201,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'F': o->flat = true; break;
 		case 'R': o->reassemble = true; break;
 		case 'f': o->overwrite = true; break;
+		case 'X': o->xen_filter = true; break;
 		case OPT_NUM_THREADS:
 			if (!cli_parse_size(optarg, &v) || v > 1024) {
 				fprintf(stderr, "%s: --num-threads: '%s' is not a number from 0 to 1024\n",
@@ -331,11 +337,15 @@ struct input {
 	size_t notes_size;
 	uint64_t vmcoreinfo_offset, vmcoreinfo_size;
 	bool non_mmap;			/* never vmcore_map_phys() */
+	struct xen *xen;		/* a Xen machine core, else NULL */
+	struct vmcore_xen_dom0 dom0;	/* its dom0 VMCOREINFO, if found */
 };
 
 static void input_deinit(struct input *in)
 {
 	free(in->notes);
+	vmcore_xen_dom0_deinit(&in->dom0);
+	xen_destroy(in->xen);
 	xlat_destroy(in->x);
 	vmcoreinfo_destroy(in->vi);
 	vmcore_close(in->vm);
@@ -358,10 +368,27 @@ static struct crash_error *build_notes(struct input *in)
 			(((size_t)notes[i].desc_size + 3) & ~(size_t)3);
 		// vmcore.h caps the notes at VMCORE_MAX_NOTES_SIZE in all.
 	}
+	// A Xen dump gets dom0's VMCOREINFO as a "VMCOREINFO" note, so that
+	// crashdmesg reads the copy without a hint or a scan.
+	bool add_dom0 = in->xen && in->dom0.text;
+	for (size_t i = 0; i < count && add_dom0; i++)
+		if (strcmp(notes[i].name, "VMCOREINFO") == 0)
+			add_dom0 = false;
+	if (add_dom0)
+		size += 12 + 12 + ((in->dom0.size + 3) & ~(size_t)3);
 	uint8_t *buf = calloc(1, size ? size : 1);
 	if (!buf)
 		return &crash_enomem;
 	size_t pos = 0;
+	if (add_dom0) {
+		rd_put_uint(f, buf, 4, 11);
+		rd_put_uint(f, buf + 4, 4, in->dom0.size);
+		memcpy(buf + 12, "VMCOREINFO", 10);
+		memcpy(buf + 24, in->dom0.text, in->dom0.size);
+		in->vmcoreinfo_offset = 24;
+		in->vmcoreinfo_size = in->dom0.size;
+		pos = 24 + ((in->dom0.size + 3) & ~(size_t)3);
+	}
 	for (size_t i = 0; i < count; i++) {
 		size_t namesz = strlen(notes[i].name) + 1;
 		rd_put_uint(f, buf + pos, 4, namesz);
@@ -391,7 +418,37 @@ static int input_open(const struct options *o, struct input *in)
 		goto fail;
 	const char *text;
 	size_t text_size;
-	err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+	// A Xen machine core: dom0's VMCOREINFO (lib/vmcore_xen.h) gives the
+	// page size and the header's kernel; without it, Xen's own.
+	err = vmcore_xen_create(in->vm, warn_stderr, &in->xen);
+	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+		goto fail;
+	if (in->xen) {
+		struct vmcore_xen_hints hints = {0};
+		if (strcmp(o->vmcore_path, "/proc/vmcore") == 0)
+			crash_error_destroy(vmcore_xen_cmdline("/proc/cmdline", &hints));
+		err = vmcore_xen_dom0(in->vm, in->xen, NULL, &hints, &in->dom0);
+		if (!err) {
+			text = in->dom0.text;
+			text_size = in->dom0.size;
+		} else if (xen_vmcoreinfo(in->xen)) {
+			fprintf(stderr, "%s: warning: %s: %s; using Xen's VMCOREINFO\n",
+				program, o->vmcore_path, err->message);
+			crash_error_destroy(err);
+			err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+			if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND)) {
+				size_t n;
+				const struct vmcore_note *nt = vmcore_notes(in->vm, &n);
+				for (size_t i = 0; i < n; i++)
+					if (strcmp(nt[i].name, "VMCOREINFO_XEN") == 0) {
+						text = (const char *)nt[i].desc;
+						text_size = nt[i].desc_size;
+					}
+			}
+		}
+	} else {
+		err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+	}
 	if (err) {
 		if (err->code == CRASH_ERR_NOT_FOUND) {
 			fprintf(stderr, "%s: %s: no VMCOREINFO note: page size and kernel layout unknown\n",
@@ -449,7 +506,10 @@ static int input_open(const struct options *o, struct input *in)
 		return EXIT_UNREADABLE;
 	}
 
-	err = vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
+	// On a Xen dump pfns are machine frames: dom0's struct pages do not
+	// describe them, so no translation (zero pages and -X filter only).
+	err = in->xen ? NULL
+		      : vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
 	if (err && err->code == CRASH_ERR_NOMEM)
 		goto fail;
 	if (err) {
@@ -1284,6 +1344,34 @@ static size_t chunk_size(const struct options *o, uint32_t page_size)
 	return chunk < page_size ? page_size : (size_t)chunk;
 }
 
+/* crashcopy -X: drop domU and free machine frames (xen_filter.h). */
+static struct crash_error *xen_filter_bitmap(const struct input *in,
+					     uint8_t *dump)
+{
+	if (!in->xen)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "-X: not a Xen dump (no Xen notes)");
+	struct xen_filter *xf;
+	struct crash_error *err = xen_filter_create(in->xen, &xf);
+	if (err)
+		return crash_error_prefix(err, "-X");
+	for (uint64_t start = 0; start < in->max_mapnr && !err && !stop_signal;
+	     start += FILTER_WINDOW_PFNS) {
+		uint64_t n = in->max_mapnr - start < FILTER_WINDOW_PFNS
+			? in->max_mapnr - start : FILTER_WINDOW_PFNS;
+		err = xen_filter_window(xf, start, n, dump + start / 8);
+	}
+	struct xen_filter_counts c;
+	xen_filter_counts(xf, &c);
+	xen_filter_destroy(xf);
+	if (!err)
+		fprintf(stderr, "%s: -X: Xen %s, %u domains: dropped %" PRIu64
+			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
+			program, xen_version(in->xen), c.domains, c.domu, c.free,
+			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
+	return err;
+}
+
 /* Build the RAM and dump bitmaps and run the filter; errors printed. */
 static int build_bitmaps(const struct options *o, struct input *in,
 			 uint8_t **ram_ret, uint8_t **dump_ret,
@@ -1326,6 +1414,11 @@ static int build_bitmaps(const struct options *o, struct input *in,
 		const char *why = page_filter_fallback(f);
 		if (why)
 			st->filter_fallback = strdup(why);
+	}
+	if (o->xen_filter) {
+		err = xen_filter_bitmap(in, dump);
+		if (err)
+			goto fail;
 	}
 	if (st->filter_fallback && (o->dump_level & ~1u))
 		fprintf(stderr, "%s: warning: -d %u: filtering by struct page is off (%s): "
