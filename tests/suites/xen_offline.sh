@@ -6,7 +6,9 @@
 #    truth, found by a scan, by --dom0-vmcoreinfo and by the capture
 #    command line; Xen's console by symbols, by the command line and by a
 #    scan; crashcopy -X keeps exactly Xen's and dom0's frames (both
-#    count_info layouts) and its copy still gives both logs.  Hostile twins (first line "# expect rc=N err=TEXT") end in time
+#    count_info layouts) and its copy still gives both logs, and
+#    python3-libkdumpfile (its own Xen p2m) reads the same dom0 record
+#    texts from it (tests/xen_kdumpfile_check.py).  Hostile twins (first line "# expect rc=N err=TEXT") end in time
 #    with that exit code and that text on stderr.
 #  - The trimmed real core fixtures/real/xen/ (Xen 4.17.7 + Debian 6.1 PV
 #    dom0, fixtures/real/xen/README.md): every mode against its golden, the
@@ -182,6 +184,16 @@ for desc in fixtures/gen/xen/*.vmdesc; do
 		esac
 		same "$name: dom0's log from the -E -X copy" "$tmp/out" "$tmp/truth"
 	fi
+	case $name in
+	xen-rb-*)
+		# libkdumpfile's own Xen p2m reads the same record texts.
+		if /usr/bin/python3 tests/xen_kdumpfile_check.py "$tmp/x.elf" "$core.expect.kmsg" >"$tmp/kc" 2>&1; then
+			pass
+		else
+			fail "$name: $(head -c 300 "$tmp/kc")"
+		fi
+		;;
+	esac
 	run "$name" -q --summary "$tmp/x.elf"
 	if grep -q "dom0 VMCOREINFO from the VMCOREINFO note in the dump" "$tmp/out"; then pass; else fail "$name: the -X copy lacks dom0's VMCOREINFO note"; fi
 	run "$name" -q --xen --xen-symbols="$core.xen-syms" "$tmp/x.elf" &&
