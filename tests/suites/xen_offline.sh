@@ -200,6 +200,17 @@ for desc in fixtures/gen/xen/*.vmdesc; do
 		same "$name: --xen on the -E -X copy" "$tmp/out" "$core.expect.xen-console"
 done
 
+# crashcopy on a Xen dump whose dom0 VMCOREINFO cannot be found: a copy
+# all the same, on Xen's VMCOREINFO, with a warning.
+"$gen" fixtures/gen/xen/xen-hostile-vi-descsz.vmdesc "$tmp/novi.vmcore" >/dev/null 2>&1
+timeout 60 "$copy" -f -X "$tmp/novi.vmcore" "$tmp/novi.kdump" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "using Xen's VMCOREINFO" "$tmp/err" && ! grep -q Sanitizer "$tmp/err"; then
+	pass
+else
+	fail "crashcopy -X without dom0's VMCOREINFO: exit $rc: $(head -c 300 "$tmp/err")"
+fi
+
 # crashcopy -X on a native core refuses.
 timeout 60 "$copy" -f -X fixtures/real/bookworm-6.1.vmcore "$tmp/n.kdump" >/dev/null 2>"$tmp/err"
 rc=$?
@@ -236,6 +247,9 @@ for core in fixtures/real/xen/*.vmcore; do
 	# in dom0 before the crash (xl dmesg) plus Xen's crash lines.
 	run "$name" -q --xen --xen-symbols="$base.xensyms" "$core" && same "$name --xen" "$tmp/out" "$base.xen-console"
 	run "$name" -q --xen "$core" && same "$name --xen by scan" "$tmp/out" "$base.xen-console"
+	# crashcopy --dump-dmesg reads dom0's log the same way.
+	timeout 60 "$copy" -f --dump-dmesg "$core" "$tmp/dd.txt" >/dev/null 2>&1
+	same "$name: crashcopy --dump-dmesg" "$tmp/dd.txt" "$base.vmcore-dmesg"
 	lines=$(wc -l <"$base.xl-dmesg")
 	if head -n "$lines" "$base.xen-console" | cmp -s - "$base.xl-dmesg" &&
 		tail -n 2 "$base.xen-console" | grep -q "Hardware Dom0 crashed: Executing kexec image"; then
