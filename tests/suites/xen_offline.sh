@@ -250,6 +250,23 @@ for core in fixtures/real/xen/*.vmcore; do
 	# crashcopy --dump-dmesg reads dom0's log the same way.
 	timeout 60 "$copy" -f --dump-dmesg "$core" "$tmp/dd.txt" >/dev/null 2>&1
 	same "$name: crashcopy --dump-dmesg" "$tmp/dd.txt" "$base.vmcore-dmesg"
+	# Hostile twin (found by fuzz_xen): the first PT_LOAD's p_memsz set to
+	# 0xff0effffffffffff.  Scans read only the bytes the file holds: the
+	# console scan and the dom0 note scan end at once.
+	/usr/bin/python3 -c '
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff = struct.unpack_from("<Q", b, 32)[0]
+for i in range(struct.unpack_from("<H", b, 56)[0]):
+    o = phoff + 56 * i
+    if struct.unpack_from("<I", b, o)[0] == 1:
+        struct.pack_into("<Q", b, o + 40, 0xff0effffffffffff)
+        break
+open(sys.argv[2], "wb").write(b)' "$core" "$tmp/memsz.vmcore"
+	if run "$name: huge p_memsz" -q --xen "$tmp/memsz.vmcore" &&
+		run "$name: huge p_memsz" -q --kmsg "$tmp/memsz.vmcore"; then
+		same "$name: huge p_memsz, --kmsg" "$tmp/out" "$base.kmsg"
+	fi
 	lines=$(wc -l <"$base.xl-dmesg")
 	if head -n "$lines" "$base.xen-console" | cmp -s - "$base.xl-dmesg" &&
 		tail -n 2 "$base.xen-console" | grep -q "Hardware Dom0 crashed: Executing kexec image"; then
