@@ -25,6 +25,10 @@ HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h capture/crashcopy/*.h 
 COPY_BINS := $(if $(wildcard capture/crashcopy/main.c),capture/crashcopy/crashcopy)
 COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy)
 
+# crashsend: the http target's client, standalone (no lib/).
+SEND_SRCS := $(sort $(wildcard capture/crashsend/*.c))
+SEND_DEPS := $(SEND_SRCS) $(wildcard capture/crashsend/*.h)
+
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
 
@@ -33,10 +37,11 @@ UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 
-.PHONY: all check demo demo-log bench fuzz fuzz-smoke install deps clean test-bins \
+.PHONY: all check demo demo-log bench fuzz fuzz-smoke install install-hooks deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen
+all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen \
+	capture/crashsend/crashsend
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
@@ -51,6 +56,13 @@ initramfs/mkcpio: build/rel/initramfs/mkcpio.o build/rel/lib/error.o
 # Xen dom0 helper for crashctl: static, standalone (only the privcmd ioctl).
 initramfs/crashkit-xen: initramfs/crashkit-xen.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+capture/crashsend/crashsend: $(SEND_DEPS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $(SEND_SRCS)
+
+build/asan/crashsend: $(SEND_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(SEND_SRCS)
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -94,7 +106,8 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
 	$(UNIT_BINS) build/mkvmcore initramfs/mkcpio build/asan/mkcpio \
-	initramfs/crashkit-xen build/asan/crashkit-xen
+	initramfs/crashkit-xen build/asan/crashkit-xen \
+	capture/crashsend/crashsend build/asan/crashsend
 
 deps:
 	sh tests/deps.sh
@@ -124,7 +137,7 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
-install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
+install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio install-hooks
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/crashkit
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
@@ -133,7 +146,28 @@ install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio
 	install -m 0755 initramfs/build $(DESTDIR)$(PREFIX)/lib/crashkit/build
 	$(if $(COPY_BINS),install -m 0755 capture/crashcopy/crashcopy $(DESTDIR)$(PREFIX)/bin/crashcopy)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/lib/crashkit/lib $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures
+	install -m 0755 initramfs/crashctl $(DESTDIR)$(PREFIX)/sbin/crashctl
+	install -m 0644 capture/lib/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/lib/
+	install -m 0644 fixtures/real/bookworm-6.1.vmcore $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures/bookworm-6.1.vmcore
+	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
+	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8
+	install -m 0644 doc/crashkit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/crashkit.conf.5
+
+# Distro integration (hooks/README.md): systemd units and generator, the
+# sysvinit script, the initramfs-tools hook, the dracut module.  Paths inside
+# them follow PREFIX; the directories are the distro's own.
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSTEMDGENERATORDIR ?= $(shell pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null || echo /lib/systemd/system-generators)
+DRACUTMODULESDIR ?= $(shell pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+INITDDIR ?= /etc/init.d
+INITRAMFSTOOLSDIR ?= /etc/initramfs-tools
+
+install-hooks:
+	sh hooks/install.sh "$(DESTDIR)" "$(PREFIX)" "$(SYSTEMDUNITDIR)" "$(SYSTEMDGENERATORDIR)" \
+		"$(INITDDIR)" "$(INITRAMFSTOOLSDIR)" "$(DRACUTMODULESDIR)"
 
 clean:
 	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/mkcpio \
-		initramfs/crashkit-xen
+		initramfs/crashkit-xen capture/crashsend/crashsend

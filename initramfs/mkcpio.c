@@ -289,6 +289,36 @@ static int entry_compare(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
+/*
+ * Rule 1 again for --node: the kernel creates entries in archive order and
+ * does not make missing directories, so a node's directory must be a
+ * directory of the tree.  @list is sorted.
+ */
+static struct crash_error *nodes_check_parents(const struct entry_list *list,
+					       const char *dir)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct entry *e = &list->items[i];
+		if (!S_ISCHR(e->mode) && !S_ISBLK(e->mode))
+			continue;
+		const char *slash = strrchr(e->path, '/');
+		if (!slash)
+			continue;
+		char *parent = strndup(e->path, (size_t)(slash - e->path));
+		if (!parent)
+			return &crash_enomem;
+		struct entry key = { .path = parent };
+		const struct entry *p = bsearch(&key, list->items, list->count,
+						sizeof(list->items[0]), entry_compare);
+		free(parent);
+		if (!p || !S_ISDIR(p->mode))
+			return crash_error_create(CRASH_ERR_UNSUPPORTED,
+						  "--node %s: its directory is not a directory of %s",
+						  e->path, dir);
+	}
+	return NULL;
+}
+
 static const char zeros[4];
 
 static struct crash_error *out_write(FILE *out, const char *out_path,
@@ -471,6 +501,9 @@ int main(int argc, char **argv)
 			goto out_root;
 		}
 	}
+	err = nodes_check_parents(&list, dir);
+	if (err)
+		goto out_root;
 
 	FILE *out;
 	int out_fd = -1;

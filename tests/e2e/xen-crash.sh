@@ -15,7 +15,15 @@
 #   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms
 #   OUTDIR/kexec.log       what kexec -p printed
 #   OUTDIR/xl-list.txt     `xl list` with the paused domU
+#   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt
+#                          `crashctl status` in dom0 before and after the
+#                          load, when the tree has initramfs/crashctl
+#                          ($CRASHCTL overrides); exit codes in facts.txt
 #   OUTDIR/capture-cmdline.txt  /proc/cmdline of the capture kernel
+#   OUTDIR/capture/        what crashdmesg printed in the capture kernel, when
+#                          a static crashdmesg is there ($CRASHDMESG_STATIC, else
+#                          crashdmesg/crashdmesg): dmesg.txt and
+#                          xen-console.txt (--xen), each with .err and .rc
 #
 # How: QEMU (-accel tcg -cpu max,-smap: TCG's SMAP makes Xen kill the PV dom0
 # at its first page fault) boots Xen by multiboot (-kernel) with
@@ -29,7 +37,8 @@
 # starts xenstored and xenconsoled and creates a small paused PV domU
 # (`xl create -p`; the same kernel, 128 MiB), snapshots /dev/kmsg, writes a
 # tar of its findings to disk 1 and crashes with sysrq c. Xen executes the
-# capture kernel, which copies /proc/vmcore to disk 2 and powers off.
+# capture kernel, which runs crashdmesg on /proc/vmcore (a tar to disk 3),
+# copies /proc/vmcore to disk 2 and powers off.
 #
 # --no-crashkernel boots Xen without crashkernel= (and puts crashkernel=128M
 # on dom0's line instead, which a PV dom0 ignores): dom0 records what it
@@ -250,6 +259,27 @@ while [ ! -b /dev/vdb ]; do
 	sleep 1
 done
 [ -e /proc/vmcore ] || fail "capture: no /proc/vmcore"
+# The log first, as crashcapture does: crashdmesg reads the hints from
+# /proc/cmdline by itself.
+mkdir -p /out
+cat /proc/cmdline >/out/cmdline
+if [ -x /bin/crashdmesg ]; then
+	rc=0
+	crashdmesg /proc/vmcore >/out/dmesg.txt 2>/out/dmesg.err || rc=$?
+	echo "$rc" >/out/dmesg.rc
+	rc=0
+	crashdmesg --xen /proc/vmcore >/out/xen-console.txt 2>/out/xen-console.err || rc=$?
+	echo "$rc" >/out/xen-console.rc
+	echo "crashkit-e2e: crashdmesg exit $(cat /out/dmesg.rc), --xen exit $(cat /out/xen-console.rc)"
+fi
+i=0
+while [ ! -b /dev/vdc ]; do
+	i=$((i + 1))
+	[ "$i" -le 30 ] || fail "capture: no /dev/vdc"
+	sleep 1
+done
+tar -cf /tmp/out.tar -C /out . || fail "capture: tar of /out"
+dd if=/tmp/out.tar of=/dev/vdc bs=64k conv=fsync 2>/dev/null || fail "capture: write to /dev/vdc"
 size=$(stat -c %s /proc/vmcore)
 echo "crashkit-e2e: copying /proc/vmcore ($size bytes)"
 dd if=/proc/vmcore of=/dev/vdb bs=1M seek=1 conv=fsync 2>/tmp/dd.log ||
@@ -338,6 +368,16 @@ fact xensh_check_rc "$rc"
 load_args=$(xen_load_args 2>/out/xen-load-args.err) || load_args=
 fact xensh_load_args "$load_args"
 
+# crashctl status, when this tree has crashctl: what an operator runs.
+crashctl_status() {
+	local rc
+	[ -x /usr/sbin/crashctl ] || return 0
+	rc=0
+	CRASHKIT_LIBDIR=/lib/crashkit crashctl status >"/out/crashctl-status-$1.txt" 2>&1 || rc=$?
+	fact "crashctl_status_${1}_rc" "$rc"
+}
+crashctl_status before
+
 save_out() {
 	tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
 	dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
@@ -358,6 +398,7 @@ fact kexec_rc "$rc"
 crashkit-xen info >/out/xen-info-after.txt 2>&1 || fail "crashkit-xen info after the load"
 fact helper_loaded_after "$(crashkit-xen loaded)"
 fact xensh_loaded_after "$(xen_crash_loaded 2>&1)"
+crashctl_status after
 fact sysfs_crash_loaded_after "$(cat /sys/kernel/kexec_crash_loaded)"
 rc=0
 kexec -p -S >/dev/null 2>&1 || rc=$?
@@ -399,6 +440,13 @@ GUEST
 tree_busybox "$work/capture"
 tree_modules "$work/capture" virtio_pci virtio_blk
 write_capture_init "$work/capture/init"
+cd_bin=${CRASHDMESG_STATIC:-$repo_root/crashdmesg/crashdmesg}
+if [ -x "$cd_bin" ]; then
+	if ldd "$cd_bin" >/dev/null 2>&1; then
+		die "$cd_bin is not static (make crashdmesg/crashdmesg)"
+	fi
+	cp "$cd_bin" "$work/capture/bin/crashdmesg"
+fi
 make_cpio "$work/capture" "$work/capture.cpio.gz"
 
 # dom0's initramfs.
@@ -436,11 +484,21 @@ extra = "console=hvc0"
 on_crash = "preserve"
 CFG
 fi
+crashctl_bin=${CRASHCTL:-$repo_root/initramfs/crashctl}
+if [ -f "$crashctl_bin" ]; then
+	mkdir -p "$work/dom0/usr/sbin" "$work/dom0/lib/crashkit/lib" "$work/dom0/etc"
+	cp "$crashctl_bin" "$work/dom0/usr/sbin/crashctl"
+	chmod 755 "$work/dom0/usr/sbin/crashctl"
+	cp "$repo_root/capture/lib/conf.sh" "$work/dom0/lib/crashkit/lib/conf.sh" ||
+		die "crashctl needs capture/lib/conf.sh"
+	printf 'TARGETS=raw\nRAW_DEVICE=/dev/vdb\nKDUMP_KERNEL=/vmlinuz\n' >"$work/dom0/etc/crashkit.conf"
+fi
 write_dom0_init "$work/dom0/init"
 make_cpio "$work/dom0" "$work/dom0.cpio.gz"
 
 truncate -s 16M "$work/disk1.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
+truncate -s 16M "$work/disk3.img"
 
 xen_append="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM loglvl=all guest_loglvl=all"
 [ -z "$crashkernel" ] || xen_append="$xen_append crashkernel=$CRASHKERNEL"
@@ -458,6 +516,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-smap
 	-initrd "$kdir/vmlinuz $dom0_append,$work/dom0.cpio.gz" \
 	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
 	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	-drive "file=$work/disk3.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
 	</dev/null >"$console" 2>&1 || rc=$?
 seconds=$(($(date +%s) - start))
 case $rc in
@@ -474,7 +533,8 @@ umask 077
 mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
-	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err; do
+	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err \
+	crashctl-status-before.txt crashctl-status-after.txt; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
@@ -502,7 +562,12 @@ esac
 	die "extracted core does not start with an ELF header"
 chmod 600 "$outdir/vmcore.tmp"
 mv "$outdir/vmcore.tmp" "$outdir/vmcore"
-grep -a 'crashkit-e2e: capture cmdline: ' "$console" | tr -d '\r' |
-	sed 's/^.*crashkit-e2e: capture cmdline: //' >"$outdir/capture-cmdline.txt"
+mkdir -p "$work/capture-out" "$outdir/capture"
+tar -xf "$work/disk3.img" -C "$work/capture-out" 2>/dev/null ||
+	fail_run "disk 3 holds no tar archive: the capture kernel did not save its files"
+cp "$work/capture-out/cmdline" "$outdir/capture-cmdline.txt"
+for f in dmesg.txt dmesg.err dmesg.rc xen-console.txt xen-console.err xen-console.rc; do
+	[ ! -f "$work/capture-out/$f" ] || cp "$work/capture-out/$f" "$outdir/capture/$f"
+done
 printf 'xen-crash: Xen %s dom0 %s: %s/vmcore %s bytes, qemu ran %ss\n' \
 	"$(cat "$xcache/version")" "$version" "$outdir" "$size" "$seconds"

@@ -11,7 +11,14 @@
 #    a paused PV domU under QEMU TCG and crashes dom0, and boots once more
 #    without crashkernel= on the Xen line (crashkernel= on dom0's instead).
 #    Asserts what crashkit-xen and xen.sh said in dom0, that the capture
-#    kernel got the words xen_load_args made, and what the core holds.
+#    kernel got the words xen_load_args made, and what the core holds; when
+#    this tree's crashdmesg reads Xen cores, that the dom0 log it printed in
+#    the capture kernel begins with dom0's /dev/kmsg snapshot and goes on to
+#    the panic, and that its Xen console has "Kdump:" and "Hardware Dom0
+#    crashed" (otherwise a "skip" line says these were not checked); when
+#    this tree has initramfs/crashctl, that `crashctl status` in dom0 reports
+#    Xen's reservation and the load, and exits 3 without a reservation
+#    (otherwise a "skip" line).
 #    About 100 s on 2 TCG cores (two QEMU runs of ~35 s plus the builds).
 #    XEN_E2E=0 skips part 2 (and says so, counted as a failure).
 # Last line: "e2e_xen: N passed, N failed".
@@ -20,6 +27,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 # shellcheck source=initramfs/xen.sh
 . "$top/initramfs/xen.sh"
+# shellcheck source=tests/e2e/oracles.sh
+. "$top/tests/e2e/oracles.sh"
 
 passed=0
 failed=0
@@ -304,7 +313,13 @@ rm -rf "$out"
 mkdir -p "$out"
 started=$(date +%s)
 crash=$out/crash
-if nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
+# crashctl (when this tree has it) runs in dom0: `crashctl status`.
+crashctl=${CRASHCTL:-$top/initramfs/crashctl}
+[ -f "$crashctl" ] ||
+	printf 'skip e2e: this tree has no initramfs/crashctl: crashctl status in dom0 not checked\n'
+# The static crashdmesg goes into the capture initramfs.
+cd_static=${CRASHDMESG_STATIC:-$top/crashdmesg/crashdmesg}
+if CRASHCTL=$crashctl CRASHDMESG_STATIC=$cd_static nice sh tests/e2e/xen-crash.sh "$crash" >"$out/crash.log" 2>&1; then
 	ok "e2e: Xen dom0 crash captured ($(tail -n 1 "$out/crash.log"))"
 else
 	bad "e2e: Xen dom0 crash failed"
@@ -331,6 +346,14 @@ if [ -s "$crash/facts.txt" ]; then
 		ok "e2e: xl list shows the domU paused"
 	else
 		bad "e2e: xl list shows the domU paused"
+	fi
+	if [ -f "$crashctl" ]; then
+		has "e2e: crashctl status in dom0 reports Xen's reservation" \
+			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'ok   reservation 256 MiB reserved by Xen at 0x4000000'
+		has "e2e: crashctl status in dom0: not loaded before kexec -p" \
+			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'FAIL loaded'
+		has "e2e: crashctl status in dom0: loaded after kexec -p" \
+			"$(cat "$crash/crashctl-status-after.txt" 2>/dev/null)" 'ok   loaded'
 	fi
 	cap=$(cat "$crash/capture-cmdline.txt" 2>/dev/null)
 	has "e2e: capture kernel came up with console=ttyS0,115200" "$cap" " console=ttyS0,115200 "
@@ -380,8 +403,49 @@ else
 	bad "e2e: no vmcore"
 fi
 
+# dom0's log and Xen's console as crashdmesg read them in the capture kernel
+# (static build, hints from /proc/cmdline) and on the host (sanitized build).
+if "$cd_static" --help 2>&1 | grep -q -- '--xen'; then
+	c=$crash/capture
+	eq "e2e: crashdmesg in the capture kernel exits 0" "$(cat "$c/dmesg.rc" 2>/dev/null)" 0
+	kmsg_to_dmesg "$crash/kmsg.txt" >"$tmp/snapshot.dmesg"
+	n=$(wc -c <"$tmp/snapshot.dmesg")
+	if [ "$n" -gt 0 ] && head -c "$n" "$c/dmesg.txt" 2>/dev/null | cmp -s - "$tmp/snapshot.dmesg"; then
+		ok "e2e: dom0's log from the core begins with dom0's /dev/kmsg snapshot"
+	else
+		bad "e2e: dom0's log from the core begins with dom0's /dev/kmsg snapshot"
+	fi
+	tail -c +"$((n + 1))" "$c/dmesg.txt" >"$tmp/after" 2>/dev/null
+	if grep -q '^\[ *[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$tmp/after"; then
+		ok "e2e: after the snapshot, dom0's log has the panic"
+	else
+		bad "e2e: after the snapshot, dom0's log has the panic"
+	fi
+	"${CRASHDMESG:-$top/build/asan/crashdmesg}" --kmsg --cmdline="$crash/capture-cmdline.txt" "$crash/vmcore" \
+		>"$tmp/cd.kmsg" 2>"$tmp/cd.kmsg.err" || :
+	if kmsg_check "$crash/kmsg.txt" "$tmp/cd.kmsg" >"$tmp/kmsg-check.txt"; then
+		ok "e2e: host crashdmesg --kmsg has every snapshot record, identical"
+	else
+		bad "e2e: host crashdmesg --kmsg has every snapshot record, identical"
+		sed 's/^/  /' "$tmp/kmsg-check.txt" "$tmp/cd.kmsg.err" | head -n 10
+	fi
+	eq "e2e: crashdmesg --xen in the capture kernel exits 0" "$(cat "$c/xen-console.rc" 2>/dev/null)" 0
+	if grep -a -q 'Kdump: 256MB (262144kB) at 0x4000000' "$c/xen-console.txt" 2>/dev/null; then
+		ok "e2e: Xen console from the core has the Kdump: line"
+	else
+		bad "e2e: Xen console from the core has the Kdump: line"
+	fi
+	if grep -a -q 'Hardware Dom0 crashed: Executing kexec image' "$c/xen-console.txt" 2>/dev/null; then
+		ok "e2e: Xen console from the core says Hardware Dom0 crashed"
+	else
+		bad "e2e: Xen console from the core says Hardware Dom0 crashed"
+	fi
+else
+	printf 'skip e2e: this tree'"'"'s crashdmesg has no Xen support: dom0 log and Xen console not checked\n'
+fi
+
 nock=$out/no-crashkernel
-if nice sh tests/e2e/xen-crash.sh --no-crashkernel "$nock" >"$out/nock.log" 2>&1; then
+if CRASHCTL=$crashctl nice sh tests/e2e/xen-crash.sh --no-crashkernel "$nock" >"$out/nock.log" 2>&1; then
 	ok "e2e: boot without crashkernel= on the Xen line"
 else
 	bad "e2e: boot without crashkernel= on the Xen line"
@@ -398,6 +462,11 @@ if [ -s "$nock/facts.txt" ]; then
 	has "e2e/nock: xen_check names crashkernel= on dom0's line" "$(cat "$nock/xen-check.txt" 2>/dev/null)" \
 		'crashkernel= is on the dom0 Linux command line'
 	has "e2e/nock: dom0's crashkernel= is in /proc/cmdline" "$(fact "$nock" dom0_cmdline)" crashkernel=128M
+	if [ -f "$crashctl" ]; then
+		eq "e2e/nock: crashctl status in dom0 exits 3" "$(fact "$nock" crashctl_status_before_rc)" 3
+		has "e2e/nock: crashctl status says crashkernel= goes on the Xen line" \
+			"$(cat "$nock/crashctl-status-before.txt" 2>/dev/null)" 'FAIL reservation Xen reserved no memory'
+	fi
 	if grep -a -q 'Ignoring crashkernel for a Xen PV domain' "$nock/console.log"; then
 		ok "e2e/nock: dom0 Linux ignored its crashkernel="
 	else

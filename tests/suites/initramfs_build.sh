@@ -71,7 +71,8 @@ chmod 600 "$t/etc/secret/key"
 chmod 700 "$t/etc/secret"
 ln "$t/bin/two" "$t/etc/hardlink"
 "$mkcpio" --mtime 1700000000 --node dev/console:c:5:1:600 -o "$tmp/a.cpio" "$t" 2>"$tmp/err"
-check "mkcpio --node without dev/: $(cat "$tmp/err")" [ $? -eq 0 ]
+check "mkcpio refuses --node without its directory: $(cat "$tmp/err")" \
+	sh -c "[ $? -eq 1 ] && grep -q 'node dev/console: its directory is not a directory of' '$tmp/err'"
 mkdir "$t/dev"
 "$mkcpio" --mtime 1700000000 --node dev/console:c:5:1:600 -o "$tmp/a.cpio" "$t" 2>"$tmp/err"
 check "mkcpio on a good tree: $(cat "$tmp/err")" [ $? -eq 0 ]
@@ -184,7 +185,8 @@ src=$tmp/src
 mkdir -p "$src/initramfs" "$src/capture/lib" "$src/capture/targets"
 printf '#!/bin/sh\necho stand-in init\n' >"$src/initramfs/init"
 printf '#!/bin/sh\necho stand-in crashcapture\n' >"$src/capture/crashcapture"
-printf 'conf_load() { :; }\n' >"$src/capture/lib/conf.sh"
+# The real parser: the build checks the conf with its conf_load.
+cp capture/lib/conf.sh "$src/capture/lib/conf.sh"
 printf 'prepare() { :; }\n' >"$src/capture/targets/local.sh"
 printf 'prepare() { :; }\n' >"$src/capture/targets/ssh.sh"
 bindir=$tmp/bin
@@ -263,8 +265,31 @@ check "two builds from the same inputs are identical (cmp)" cmp -s "$tmp/local1.
 check "image is 0600" [ "$(stat -c %a "$tmp/local1.img")" = 600 ]
 check "OUT.inputs is 0600" [ "$(stat -c %a "$tmp/local1.img.inputs")" = 600 ]
 check "no .incomplete left" [ ! -e "$tmp/local1.img.incomplete" ]
-check "the build reports the image size" grep -q "^$tmp/local1.img: [0-9]* bytes (none)" "$tmp/local1.out"
+check "the build reports the image size" grep -q "^$tmp/local1.img: [0-9]* bytes (uncompressed)" "$tmp/local1.out"
 check "the build reports module sizes" grep -q '^  modules *[0-9]* bytes ([0-9]* modules)' "$tmp/local1.out"
+for c in gzip:1 xz:0; do
+	run_build "c-${c%:*}" --conf "$tmp/local.conf" --compress "$c"
+	check "build --compress $c: $(tail -n 2 "$tmp/c-${c%:*}.err")" [ $? -eq 0 ]
+	case $c in
+	gzip*) gzip -dc "$tmp/c-gzip.img" >"$tmp/c.cpio" ;;
+	xz*) xz -dc "$tmp/c-xz.img" >"$tmp/c.cpio" ;;
+	esac
+	cpio -t --quiet <"$tmp/c.cpio" >"$tmp/c.list" 2>/dev/null
+	cpio -t --quiet <"$tmp/local1.img" >"$tmp/none.list"
+	check "--compress $c unpacks to the same file list" cmp -s "$tmp/c.list" "$tmp/none.list"
+done
+run_build c-gzip2 --conf "$tmp/local.conf" --compress gzip:1
+check "two gzip builds are identical (cmp)" cmp -s "$tmp/c-gzip.img" "$tmp/c-gzip2.img"
+check "gzip -n: no name or time in the gzip header" [ "$(od -An -tx1 -j 3 -N 5 "$tmp/c-gzip.img" | tr -d ' ')" = 0000000000 ]
+expect_level_error() {
+	if run_build lvl --conf "$tmp/local.conf" --compress "$1"; then
+		fail "--compress $1 accepted"
+	else
+		check "--compress $1 refused" grep -q 'level out of range' "$tmp/lvl.err"
+	fi
+}
+expect_level_error zstd:20
+expect_level_error gzip:x
 check "fallback storage is announced" grep -q 'not found on this host: fallback storage drivers' "$tmp/local1.out"
 
 # ------------------------------------------------------------ contents
@@ -386,8 +411,11 @@ ssh-keygen -q -t ed25519 -N '' -f "$tmp/id" </dev/null
 printf '10.0.2.2 %s\n' "$(cut -d ' ' -f 1,2 "$tmp/id.pub")" >"$tmp/known_hosts"
 mkdir -p "$tmp/fw"
 printf 'fake firmware\n' >"$tmp/fw/me2600_firmware.bin"
+printf 'ftp secret\n' >"$tmp/ftp-pass"
 cat >"$tmp/net.conf" <<EOF
-TARGETS="nfs ssh"
+TARGETS="nfs ssh ftp"
+FTP_HOST=10.0.2.2
+FTP_PASSWORD_FILE=$tmp/ftp-pass
 NFS_EXPORT=10.0.2.2:/export
 SSH_TARGET=crash@10.0.2.2
 SSH_KEY=$tmp/id
@@ -406,6 +434,13 @@ mkdir "$tmp/n"
 (cd "$tmp/n" && cpio -idm --quiet --no-absolute-filenames <"$tmp/net.img") 2>/dev/null
 check "ssh key in the image, 0600" sh -c "cmp -s '$tmp/id' '$tmp/n/etc/crashkit/ssh/key' && [ \$(stat -c %a '$tmp/n/etc/crashkit/ssh/key') = 600 ]"
 check "pinned known_hosts in the image" cmp -s "$tmp/known_hosts" "$tmp/n/etc/crashkit/ssh/known_hosts"
+check "the conf's SSH_KEY and SSH_KNOWN_HOSTS paths lead to them in the image" sh -c "
+	[ \$(readlink '$tmp/n$tmp/id') = /etc/crashkit/ssh/key ] &&
+	[ \$(readlink '$tmp/n$tmp/known_hosts') = /etc/crashkit/ssh/known_hosts ]"
+check "the FTP password file is in the image, 0600, also at its configured path" sh -c "
+	cmp -s '$tmp/ftp-pass' '$tmp/n/etc/crashkit/ftp-password' &&
+	[ \$(stat -c %a '$tmp/n/etc/crashkit/ftp-password') = 600 ] &&
+	[ \$(readlink '$tmp/n$tmp/ftp-pass') = /etc/crashkit/ftp-password ]"
 check "the module's firmware is copied" cmp -s "$tmp/fw/me2600_firmware.bin" "$tmp/n/lib/firmware/me2600_firmware.bin"
 client=
 for c in "$tmp/n/bin/dbclient" "$tmp/n/bin/ssh"; do
@@ -422,6 +457,31 @@ run_build net2 --conf "$tmp/net.conf" --compress none --sysroot "$sr" --firmware
 check "missing firmware is a warning, not an error" [ $? -eq 0 ]
 check "missing firmware is named" grep -q 'firmware me2600_firmware.bin (for me_daq.ko) not in' "$tmp/net2.err"
 
+# Installed layout (make install): the script finds its data directory from
+# its own path, crashdmesg in PREFIX/bin, crashcopy in PREFIX/sbin, other
+# helpers in PREFIX/lib/crashkit/bin, never mkcpio itself.  This data
+# directory has no lib/conf.sh: the build's own small parser reads the conf.
+inst=$tmp/inst/usr
+mkdir -p "$inst/bin" "$inst/sbin" "$inst/lib/crashkit/bin" "$inst/lib/crashkit/lib" "$inst/lib/crashkit/targets"
+cp "$build" "$inst/lib/crashkit/build"
+cp "$static_bin" "$inst/lib/crashkit/mkcpio"
+cp "$src/initramfs/init" "$inst/lib/crashkit/init"
+cp "$src/capture/crashcapture" "$inst/lib/crashkit/crashcapture"
+printf 'log() { :; }\n' >"$inst/lib/crashkit/lib/log.sh"
+cp "$src/capture/targets/local.sh" "$inst/lib/crashkit/targets/local.sh"
+cp "$static_bin" "$inst/bin/crashdmesg"
+cp "$static_bin" "$inst/sbin/crashcopy"
+cp "$static_bin" "$inst/lib/crashkit/bin/crashkit-xen"
+if env -u MKCPIO sh "$inst/lib/crashkit/build" --kver "$kver" --moddir "$moddir" --hooks "$hooks" \
+	--sysroot "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none -o "$tmp/inst.img" >/dev/null 2>"$tmp/inst.err"; then
+	cpio -t --quiet <"$tmp/inst.img" >"$tmp/inst.list"
+	check "installed layout: helpers, scripts and /init found, mkcpio not shipped" sh -c "
+		for f in bin/crashdmesg bin/crashcopy bin/crashkit-xen init lib/crashkit/crashcapture \
+			lib/crashkit/lib/log.sh lib/crashkit/targets/local.sh; do grep -qx \"\$f\" '$tmp/inst.list' || exit 1; done
+		! grep -q mkcpio '$tmp/inst.list'"
+else
+	fail "installed layout build: $(tail -n 2 "$tmp/inst.err")"
+fi
 # Refusals.
 # expect_build_error PATTERN DESCRIPTION ARGS...
 expect_build_error() {
@@ -441,16 +501,27 @@ expect_build_error() {
 printf '10.0.2.3 %s\n' "$(cut -d ' ' -f 1,2 "$tmp/id.pub")" >"$tmp/other_hosts"
 sed "s,^SSH_KNOWN_HOSTS=.*,SSH_KNOWN_HOSTS=$tmp/other_hosts," "$tmp/net.conf" >"$tmp/tofu.conf"
 expect_build_error "has no key for 10.0.2.2" "without a pinned host key" --conf "$tmp/tofu.conf" --compress none
-printf 'TARGETS=local\nEXTRA_MODULES=no_such_module\n' >"$tmp/extra.conf"
+printf 'TARGETS=local\nLOCAL_DEVICE=/dev/vda\nEXTRA_MODULES=no_such_module\n' >"$tmp/extra.conf"
 expect_build_error "EXTRA_MODULES: no_such_module is neither in" "with an unknown EXTRA_MODULES" --conf "$tmp/extra.conf"
-printf 'TARGETS=local tape\n' >"$tmp/tape.conf"
-expect_build_error "TARGETS: unknown target 'tape'" "with an unknown target" --conf "$tmp/tape.conf"
+printf 'TARGETS="local tape"\nLOCAL_DEVICE=/dev/vda\n' >"$tmp/tape.conf"
+expect_build_error "tape.conf:1: TARGETS: 'local tape' is not a list of" "with an unknown target (conf_load)" --conf "$tmp/tape.conf"
+expect_build_error "TARGETS: unknown target 'tape'" "with an unknown target (own parser)" --conf "$tmp/tape.conf" \
+	--srcdir "$tmp/inst/usr/lib/crashkit"
 expect_build_error "is dynamically linked" "with a dynamic busybox" --conf "$tmp/local.conf" --busybox /bin/ls
 mkdir -p "$tmp/dynbin"
 cp "$bindir/crashdmesg" "$tmp/dynbin/crashdmesg"
 cp "$mkcpio" "$tmp/dynbin/crashcopy"
 expect_build_error "crashcopy is dynamically linked" "with a dynamic crashcopy" --conf "$tmp/local.conf" --bindir "$tmp/dynbin"
 expect_build_error "--compress 'lz4'" "with an unknown compressor" --conf "$tmp/local.conf" --compress lz4
+
+# busybox ash runs the build as dash does: same bytes.
+if busybox sh "$build" --kver "$kver" --moddir "$moddir" --srcdir "$src" --bindir "$bindir" --hooks "$hooks" \
+	--sysroot "$tmp/emptyroot" --firmware "$tmp/emptyroot" --conf "$tmp/local.conf" --compress none \
+	-o "$tmp/ash.img" >/dev/null 2>"$tmp/ash.err"; then
+	check "busybox ash builds the same bytes as dash" cmp -s "$tmp/ash.img" "$tmp/local1.img"
+else
+	fail "build under busybox ash: $(tail -n 2 "$tmp/ash.err")"
+fi
 
 # ------------------------------------------------------------ freshness stamp
 
@@ -516,7 +587,7 @@ EOF
 run_build boot --conf "$tmp/local.conf" --init "$tmp/test-init"
 check "build the boot image (auto compression): $(tail -n 3 "$tmp/boot.err")" [ $? -eq 0 ]
 check "auto compression is zstd for Debian 6.1" \
-	sh -c "grep -q '(zstd)\$' '$tmp/boot.out' && [ \$(od -An -tx1 -N4 '$tmp/boot.img' | tr -d ' ') = 28b52ffd ]"
+	sh -c "grep -q '(zstd -9)\$' '$tmp/boot.out' && [ \$(od -An -tx1 -N4 '$tmp/boot.img' | tr -d ' ') = 28b52ffd ]"
 mkdir -p "$tmp/disk"
 printf 'crashkit-build-test: ext4 marker read\n' >"$tmp/disk/marker"
 mkfs.ext4 -q -F -d "$tmp/disk" "$tmp/disk.img" 16M >/dev/null 2>&1
