@@ -504,10 +504,19 @@ static int input_open(const struct options *o, struct input *in)
 		return EXIT_UNREADABLE;
 	}
 
-	// On a Xen dump pfns are machine frames: dom0's struct pages do not
-	// describe them, so no translation (zero pages and -X filter only).
-	err = in->xen ? NULL
-		      : vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
+	// On a Xen dump the translation is dom0's, through its p2m (for
+	// --dump-dmesg and the header's utsname); pfns are machine frames,
+	// which dom0's struct pages do not describe: build_bitmaps() filters
+	// zero pages and -X only.
+	if (in->xen && !in->dom0.text)
+		err = crash_error_create(CRASH_ERR_UNSUPPORTED,
+					 "Xen dump without dom0's VMCOREINFO: "
+					 "no dom0 translation");
+	else if (in->xen)
+		err = vmcore_xen_dom0_xlat_create(in->vm, in->xen, in->vi,
+						  warn_stderr, &in->x);
+	else
+		err = vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
 	if (err && err->code == CRASH_ERR_NOMEM)
 		goto fail;
 	if (err) {
@@ -1610,7 +1619,10 @@ static int build_bitmaps(const struct options *o, struct input *in,
 	memcpy(dump, ram, bytes);
 	st->ram_pages = bit_count(ram, in->max_mapnr);
 
-	if (!in->x) {
+	if (in->xen) {
+		// freed at the end of main() like page_filter_fallback()'s copy
+		st->filter_fallback = strdup("a Xen dump: pfns are machine frames");
+	} else if (!in->x) {
 		st->filter_fallback = "no validated address translation for mem_map";
 	} else {
 		err = page_filter_create(in->vm, in->vi, in->x, o->dump_level, &f);
@@ -1966,7 +1978,7 @@ out:
 	if (o.json && in.vm && !o.estimate)
 		print_json(&o, &in, &st, r.sink, rc);
 	dump_sink_destroy(r.sink);
-	if (st.filter_fallback && in.x)
+	if (st.filter_fallback && (in.x || in.xen))
 		free((char *)st.filter_fallback);
 	free(r.buf);
 	free(ram);
