@@ -15,6 +15,8 @@
 #   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms
 #   OUTDIR/kexec.log       what kexec -p printed
 #   OUTDIR/xl-list.txt     `xl list` with the paused domU
+#   OUTDIR/xl-info.txt     `xl info` after the domU was created (total_memory,
+#                          free_memory: what a dom0+Xen dump may keep)
 #   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt
 #                          `crashctl status` in dom0 before and after the
 #                          load, when the tree has initramfs/crashctl
@@ -414,6 +416,9 @@ if [ -f /domu.cfg ]; then
 	fi
 	xl list >/out/xl-list.txt 2>&1 || :
 	fact domu "$domu"
+	# Xen's memory totals (total_memory, free_memory in MiB): what a dump
+	# that drops domU and free frames can be held to.
+	xl info >/out/xl-info.txt 2>&1 || :
 else
 	fact domu skipped
 fi
@@ -534,7 +539,7 @@ mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
 	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err \
-	crashctl-status-before.txt crashctl-status-after.txt; do
+	crashctl-status-before.txt crashctl-status-after.txt xl-info.txt; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
