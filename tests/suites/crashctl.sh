@@ -364,6 +364,9 @@ X
 	want "real xen.sh: loaded" 0 "ok   loaded" "ok   xen"
 	FAKE_RANGE="0x0 0x0" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
 	want "real xen.sh: no crash area" 3 "FAIL reservation Xen reserved no memory" "GRUB_CMDLINE_XEN_DEFAULT"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" estimate
+	# shellcheck disable=SC2016 # the literal line crashctl prints
+	want "real xen.sh: estimate" 0 'GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT crashkernel=' "M@64M"
 	unset CRASHKIT_XEN_HELPER CRASHKIT_XEN_PRIVCMD CRASHKIT_KEXEC CRASHKIT_XL
 
 	# --- estimate -----------------------------------------------------------
