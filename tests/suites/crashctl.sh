@@ -552,6 +552,22 @@ else
 		mkdir -p "$tmp/m"
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
+		# list and prune on LOCAL_DEVICE, which crashctl mounts itself.
+		for t in 20261101T000000Z 20261102T000000Z; do
+			mkdir -p "$tmp/m/crash/h-$t"
+			printf '{ "capture": { "status": "ok" }, "artifacts": [ { "name": "vmcore", "status": "ok" } ] }\n' \
+				>"$tmp/m/crash/h-$t/manifest.json"
+		done
+		umount "$tmp/m"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" list
+		want "list on an unmounted LOCAL_DEVICE" 0 "h-20261102T000000Z" "2 dump(s) in $loopdev:/crash"
+		printf 'KEEP_DUMPS=1\n' >>"$tmp/local.conf"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" prune
+		want "prune on an unmounted LOCAL_DEVICE" 0 "removed 1 of 2"
+		grep -q "^$loopdev " /proc/self/mounts && fail "crashctl left $loopdev mounted" || pass
+		mount "$loopdev" "$tmp/m"
+		[ "$(ls "$tmp/m/crash" | tr '\n' ' ')" = "h-20261102T000000Z " ] && pass ||
+			fail "prune on LOCAL_DEVICE left $(ls "$tmp/m/crash")"
 		umount "$tmp/m"
 
 		# The real raw target (capture/targets/raw.sh) on the loop device, then
