@@ -498,6 +498,36 @@ X
 	want "savecore: unknown header version" 1 "raw header version '2' is not 1"
 done
 
+# --- the real initramfs builder under --root ----------------------------------
+# Debian's 6.1 module tree (tests/e2e/fetch-kernel.sh, cached): crashctl build
+# runs initramfs/build with --moddir/--sysroot/--hooks/--kconfig under the
+# faked root; status then finds the image fresh, and stale after a config
+# change, naming the stamp line that changed.
+kdir=$top/.cache/kernels/bookworm
+if sh tests/e2e/fetch-kernel.sh bookworm "$kdir" >/dev/null 2>&1; then
+	rkver=$(cat "$kdir/version")
+	R=$tmp/rroot
+	mkroot "$R"
+	rm -rf "$R/lib/modules/$KVER" "$R/var/lib/crashkit"
+	ln -s "$kdir/lib/modules/$rkver" "$R/lib/modules/$rkver"
+	cp "$kdir/boot/config-$rkver" "$R/boot/config-$rkver"
+	cp "$kdir/vmlinuz" "$R/boot/vmlinuz-$rkver"
+	printf 'TARGETS=raw\nRAW_DEVICE=/dev/vdc\nKDUMP_KVER=%s\n' "$rkver" >"$R/etc/crashkit.conf"
+	unset CRASHKIT_BINDIR
+	SH=dash
+	CRASHKIT_LIBDIR='' run dash --root "$R" build
+	want "real build under --root" 0 "built $R/var/lib/crashkit/initrd-$rkver.img"
+	[ "$(stat -c %a "$R/var/lib/crashkit/initrd-$rkver.img")" = 600 ] && pass || fail "real build: image mode"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: status fresh" 0 "ok   initramfs   $R/var/lib/crashkit/initrd-$rkver.img"
+	echo DUMP_LEVEL=1 >>"$R/etc/crashkit.conf"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: stale after a config change" 3 "is stale: conf_sha256 changed since it was built"
+	export CRASHKIT_BINDIR="$tmp/bin"
+else
+	fail "tests/e2e/fetch-kernel.sh bookworm failed"
+fi
+
 # --- documentation and installation ------------------------------------------
 # Every key conf.sh knows is documented in crashkit.conf.5; both pages render
 # without groff warnings; every verb is in crashctl.8.
