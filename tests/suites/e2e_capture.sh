@@ -16,18 +16,18 @@
 #                and makedumpfile --dump-dmesg reads the same log from it as
 #                from the raw core; manifest true (manifest_check.py); files
 #                0600, directory 0700, no .incomplete; the VM rebooted
-#   ssh, http, ftp   the same checks on what the server received
+#   ssh, http, ftp, nfs   the same checks on what the server received (nfs:
+#                nfs-ganesha, NFSv4 on a free port: the host kernel has no nfsd)
 #   full         a 4 MiB target: the log is saved, the manifest says the dump
 #                was truncated/skipped/failed and why; rebooted
 #   unreachable  http to a closed port: crashctl status exits 3; the log lands
 #                on FALLBACK_DEVICE; rebooted
 #   deadline     DEADLINE=20s and a pre.d hook that sleeps 10 min, with an
 #                i6300esb watchdog: the VM resets within DEADLINE + 60 s
-# NFS is not tested: no NFS server can run on this host (servers_nfs_note).
 # E2E_CAPTURE_SCENARIOS picks scenarios (default: all of the above).
 # E2E_CAPTURE_PLACEHOLDER=1, or a tree without initramfs/crashctl, runs the
 # harness self-test instead (capture-vm.sh --placeholder: a throwaway capture
-# initramfs that saves dmesg.txt to local/ssh/http/ftp), which proves the VM,
+# initramfs that saves dmesg.txt to local/ssh/http/ftp/nfs), which proves the VM,
 # disks, servers and reboot detection, not crashkit's capture; without
 # crashctl that is also one failure ("crashctl missing").
 # Time: about 40-60 s a scenario under TCG.
@@ -41,7 +41,7 @@ cd "$top" || exit 1
 
 python=/usr/bin/python3
 work=$top/build/e2e-capture
-scenarios=${E2E_CAPTURE_SCENARIOS:-local ssh http ftp full unreachable deadline}
+scenarios=${E2E_CAPTURE_SCENARIOS:-local ssh http ftp nfs full unreachable deadline}
 placeholder=${E2E_CAPTURE_PLACEHOLDER:-}
 [ -x "$top/initramfs/crashctl" ] || [ -f "$top/initramfs/crashctl" ] || placeholder=missing
 
@@ -98,8 +98,9 @@ if ! sh tests/e2e/capture-vm.sh --build-image "$image" >"$work/image.log" 2>&1; 
 	finish
 fi
 printf '  first-kernel image: %s bytes\n' "$(stat -c %s "$image")"
-nfs_note=$(servers_nfs_note)
-[ -z "$nfs_note" ] || printf '  nfs: not tested: %s\n' "$nfs_note"
+if ! servers_start_nfs "$work/servers" 2>"$work/nfs.err"; then
+	bad "NFS server (nfs-ganesha) did not start: $(tail -n 1 "$work/nfs.err")"
+fi
 
 # --- helpers -------------------------------------------------------------
 
@@ -421,6 +422,31 @@ scenario_ftp() {
 	full_checks "$(env_get FTP_ROOT)/ftp"
 }
 
+scenario_nfs() {
+	local d
+	d=$(scenario_dir nfs)
+	[ -n "$(env_get NFS_PORT)" ] || {
+		bad "no NFS server"
+		return
+	}
+	rm -rf "$(env_get NFS_ROOT)/nfs"
+	mkdir -p "$(env_get NFS_ROOT)/nfs"
+	{
+		conf_common
+		echo "TARGETS=nfs"
+		echo "NFS_EXPORT=10.0.2.2:/crash"
+		echo "NFS_OPTIONS=vers=4.1,proto=tcp,port=$(env_get NFS_PORT)"
+		echo "NFS_PATH=/nfs"
+	} >"$d/crashkit.conf"
+	run_vm nfs || {
+		bad "capture-vm.sh ran"
+		return
+	}
+	first_kernel_ok
+	check "VM rebooted after the capture" rebooted
+	full_checks "$(env_get NFS_ROOT)/nfs"
+}
+
 # saved_log_somewhere ROOT...: exactly one crash directory under the ROOTs
 # holds dmesg.txt equal to the raw core's log; printed.
 saved_log_somewhere() {
@@ -570,6 +596,10 @@ self_test() {
 		printf 'TARGETS=ssh\nSSH_TARGET=%s@10.0.2.2\nSSH_PORT=%s\nSSH_PATH=%s/self\n' \
 			"$(env_get SSH_USER)" "$(env_get SSH_PORT)" "$(env_get SSH_ROOT)"
 		;;
+	nfs)
+		printf 'TARGETS=nfs\nNFS_EXPORT=10.0.2.2:/crash\nNFS_OPTIONS=vers=4.1,proto=tcp,port=%s\n' \
+			"$(env_get NFS_PORT)"
+		;;
 	esac >"$d/crashkit.conf"
 	printf 'HOSTNAME=%s\n' "$name" >>"$d/crashkit.conf"
 	run_vm "$name" --placeholder || {
@@ -582,6 +612,7 @@ self_test() {
 	http) f=$(env_get HTTP_ROOT)/self/$name-placeholder/dmesg.txt ;;
 	ftp) f=$(env_get FTP_ROOT)/$name-placeholder.dmesg.txt ;;
 	ssh) f=$(env_get SSH_ROOT)/self/$name-placeholder/dmesg.txt ;;
+	nfs) f=$(env_get NFS_ROOT)/$name-placeholder/dmesg.txt ;;
 	esac
 	check "the guest's upload arrived and is the raw core's log" log_is_core_log "$f"
 }
@@ -591,7 +622,7 @@ if [ -n "$placeholder" ]; then
 		name=setup
 		bad "crashctl missing (initramfs/crashctl): the capture scenarios cannot run; harness self-test only"
 	}
-	for t in ${E2E_CAPTURE_SELFTEST:-local http ftp ssh}; do
+	for t in ${E2E_CAPTURE_SELFTEST:-local http ftp ssh nfs}; do
 		self_test "$t"
 	done
 	finish
@@ -599,7 +630,7 @@ fi
 
 for name in $scenarios; do
 	case $name in
-	local | ssh | http | ftp | full | unreachable | deadline)
+	local | ssh | http | ftp | nfs | full | unreachable | deadline)
 		t=$(date +%s)
 		"scenario_$name"
 		printf '  %s: %s s\n' "$name" "$(($(date +%s) - t))"

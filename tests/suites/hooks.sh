@@ -236,6 +236,20 @@ cp "$fake/crashctl" "$inst/usr/sbin/crashctl"
 expect_rc 3 "sysv status, installed crashctl" env PATH="$tmp/emptybin" FAKE_LOG="$tmp/calls" FAKE_RC_status=3 \
 	"$tmp/emptybin/sh" "$initd" status
 
+# With the real crashctl (initramfs/crashctl from this tree): this host has
+# no crashkernel reservation and the target does not exist, so status is
+# "not operational" (3); a config crashctl rejects is "unknown" (4).
+mkdir -p "$tmp/realbin"
+printf '#!/bin/sh\nexec sh %s/initramfs/crashctl "$@"\n' "$top" >"$tmp/realbin/crashctl"
+chmod 0755 "$tmp/realbin/crashctl"
+printf 'TARGETS=local\nLOCAL_DEVICE=/dev/crashkit-test-nonexistent\n' >"$tmp/real.conf"
+expect_rc 3 "sysv status, real crashctl, not armed" env PATH="$tmp/realbin:$PATH" \
+	CRASHKIT_CONF="$tmp/real.conf" sh "$initd" status
+in_list 'NOT operational' "$tmp/out" "sysv status shows crashctl's verdict"
+printf 'TARGETS=local\nNO_SUCH_KEY=1\n' >"$tmp/bad.conf"
+expect_rc 4 "sysv status, real crashctl, bad config" env PATH="$tmp/realbin:$PATH" \
+	CRASHKIT_CONF="$tmp/bad.conf" sh "$initd" status
+
 section "runner"
 # ---- distro-capture with a fake crashcapture, in a PID namespace (a stray
 # reboot could only end the namespace) and with CRASHKIT_FINAL_LOG set, so

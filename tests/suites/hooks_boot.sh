@@ -1,18 +1,19 @@
 #!/bin/sh
-# Boot proof of the initramfs-tools integration: Debian's 6.1 kernel under
-# qemu-system-x86_64 -accel tcg with a distro-built initramfs (mkinitramfs,
-# MODULES=list, crashkit's hook; tests/e2e/distro-mkinitramfs.sh).
+# Boot proof of the distro-initramfs integration: Debian's 6.1 kernel under
+# qemu-system-x86_64 -accel tcg with distro-built images that carry
+# crashkit: initramfs-tools (mkinitramfs, MODULES=list, crashkit's hook;
+# tests/e2e/distro-mkinitramfs.sh) and dracut (base, rootfs-block,
+# udev-rules and crashkit's module).  For each image:
 #   1. normal boot: the image mounts root=/dev/vda (ext4), crashkit's
-#      init-bottom script does nothing, the root's /sbin/init runs;
+#      boot script does nothing, the root's /sbin/init runs;
 #   2. capture: a busybox first kernel loads the same image with kexec -p
 #      (command line keeps root=), crashes by sysrq; the capture kernel runs
 #      the distro's init (udev loads virtio, mounts root), then crashkit's
-#      init-bottom: distro-capture unmounts root, runs crashcapture, powers
-#      off (FINAL_ACTION).  The host reads dmesg.txt back from the disk.
-# The capture is crashkit's real crashcapture (local target on the root
-# disk, DUMP=no to keep the run short): the host finds dmesg.txt and
-# manifest.json under /var/crash/HOST-TIME/ on the disk.
-# About 90 s on 2 cores (two TCG boots).
+#      init-bottom script / pre-pivot hook: distro-capture unmounts root,
+#      runs crashkit's crashcapture (local target on the root disk, DUMP=no
+#      to keep the run short) and powers off (FINAL_ACTION).  The host reads
+#      /var/crash/HOST-TIME/{dmesg.txt,manifest.json} back with debugfs.
+# About 3 to 4 minutes on 2 shared cores (four TCG boots).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -98,19 +99,45 @@ else
 	finish
 fi
 
-# Root disk: ext4 whose /sbin/init says it ran and powers off.
+# The dracut image of the same kernel: crashkit's module plus what mounting
+# root=/dev/vda needs, from a copy of dracut's module tree with 99crashkit
+# added (dracutbasedir); gzip so it fits the crashkernel reservation.
+dimg=$tmp/dracut.img
+cp -a /usr/lib/dracut "$tmp/dracutbase"
+cp -a "$stage/dracut/99crashkit" "$tmp/dracutbase/modules.d/"
+mkdir -p "$tmp/dracut.conf.d"
+kver=$(cat "$kdir/version")
+if env TMPDIR="$tmp" dracutbasedir="$tmp/dracutbase" CRASHKIT_DESTDIR="$stage" \
+	CRASHKIT_CONF="$tmp/crashkit.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
+	dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
+	--confdir "$tmp/dracut.conf.d" --modules "base rootfs-block udev-rules crashkit" \
+	--drivers "virtio_pci virtio_blk ext4" --kver "$kver" --kmoddir "$kdir/lib/modules/$kver" \
+	"$dimg" >"$tmp/dracut.log" 2>&1; then
+	pass
+	note "dracut image: $(wc -c <"$dimg") bytes"
+else
+	fail "dracut: $(tail -n 5 "$tmp/dracut.log")"
+	dimg=
+fi
+
 bb=$(command -v busybox)
-mkdir -p "$tmp/rootfs/sbin" "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/dev" "$tmp/rootfs/var/crash"
-cp "$bb" "$tmp/rootfs/bin/busybox"
-cat >"$tmp/rootfs/sbin/init" <<'EOF'
+# make_root: a fresh root disk, ext4, whose /sbin/init says it ran and
+# powers off.
+make_root() {
+	rm -rf "$tmp/rootfs" "$tmp/root.img"
+	mkdir -p "$tmp/rootfs/sbin" "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/dev" \
+		"$tmp/rootfs/sys" "$tmp/rootfs/run" "$tmp/rootfs/var/crash"
+	cp "$bb" "$tmp/rootfs/bin/busybox"
+	cat >"$tmp/rootfs/sbin/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox echo "crashkit-e2e: normal boot reached the root file system's init"
 /bin/busybox poweroff -f
 EOF
-chmod 0755 "$tmp/rootfs/sbin/init"
-truncate -s 64M "$tmp/root.img"
-mkfs.ext4 -q -F -L crashroot -d "$tmp/rootfs" "$tmp/root.img" >"$tmp/mkfs.log" 2>&1 ||
-	fail "mkfs.ext4 -d: $(tail -n 2 "$tmp/mkfs.log")"
+	chmod 0755 "$tmp/rootfs/sbin/init"
+	truncate -s 64M "$tmp/root.img"
+	mkfs.ext4 -q -F -L crashroot -d "$tmp/rootfs" "$tmp/root.img" >"$tmp/mkfs.log" 2>&1 ||
+		fail "mkfs.ext4 -d: $(tail -n 2 "$tmp/mkfs.log")"
+}
 
 # qemu_run LOG KERNEL INITRD APPEND: boot with the root disk; exit status 0
 # when QEMU ended by itself (poweroff, or reboot with -no-reboot).
@@ -121,37 +148,44 @@ qemu_run() {
 		</dev/null >"$1" 2>&1
 }
 
-# 1. normal boot.
-start=$(date +%s)
-if qemu_run "$tmp/normal.log" "$kdir/vmlinuz" "$img" "console=ttyS0 root=/dev/vda panic=1"; then
-	pass
-else
-	fail "normal boot: qemu exit $?"
-fi
-note "normal boot: $(($(date +%s) - start)) s"
-grep_in "crashkit-e2e: normal boot reached the root file system's init" "$tmp/normal.log" "normal boot"
-if grep -aq 'crashkit:' "$tmp/normal.log"; then
-	fail "normal boot: crashkit acted: $(grep -a 'crashkit:' "$tmp/normal.log" | head -n 2)"
-else
-	pass
-fi
+# normal_boot NAME IMAGE: the image boots to the root's init, crashkit silent.
+normal_boot() {
+	local start
+	make_root
+	start=$(date +%s)
+	if qemu_run "$tmp/$1-normal.log" "$kdir/vmlinuz" "$2" "console=ttyS0 root=/dev/vda panic=1"; then
+		pass
+	else
+		fail "$1 normal boot: qemu exit $?"
+	fi
+	note "$1 normal boot: $(($(date +%s) - start)) s"
+	grep_in "crashkit-e2e: normal boot reached the root file system's init" "$tmp/$1-normal.log" "$1 normal boot"
+	if grep -aq 'crashkit:' "$tmp/$1-normal.log"; then
+		fail "$1 normal boot: crashkit acted: $(grep -a 'crashkit:' "$tmp/$1-normal.log" | head -n 2)"
+	else
+		pass
+	fi
+}
 
-# 2. crash and capture.  First kernel: busybox, kexec, the kernel and the
-# distro image; it loads the image as the capture initramfs and crashes.
-first=$tmp/first
-mkdir -p "$first/bin" "$first/proc" "$first/sys" "$first/dev"
-cp "$bb" "$first/bin/busybox"
-for applet in sh mount echo cat poweroff sleep; do ln -s busybox "$first/bin/$applet"; done
-kexec_bin=$(command -v kexec)
-mkdir -p "$first${kexec_bin%/*}"
-cp -L "$kexec_bin" "$first$kexec_bin"
-for lib in $(ldd "$kexec_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-	mkdir -p "$first${lib%/*}"
-	cp -L "$lib" "$first$lib"
-done
-cp "$kdir/vmlinuz" "$first/vmlinuz"
-cp "$img" "$first/distro.img"
-cat >"$first/init" <<EOF
+# make_first IMAGE OUT: the first kernel's initramfs: busybox, kexec, the
+# kernel and IMAGE, which it loads as the capture initramfs before crashing.
+make_first() {
+	local first kexec_bin lib applet
+	first=$tmp/first
+	rm -rf "$first"
+	mkdir -p "$first/bin" "$first/proc" "$first/sys" "$first/dev"
+	cp "$bb" "$first/bin/busybox"
+	for applet in sh mount echo cat poweroff sleep; do ln -s busybox "$first/bin/$applet"; done
+	kexec_bin=$(command -v kexec)
+	mkdir -p "$first${kexec_bin%/*}"
+	cp -L "$kexec_bin" "$first$kexec_bin"
+	for lib in $(ldd "$kexec_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$first${lib%/*}"
+		cp -L "$lib" "$first$lib"
+	done
+	cp "$kdir/vmlinuz" "$first/vmlinuz"
+	cp "$1" "$first/distro.img"
+	cat >"$first/init" <<EOF
 #!/bin/sh
 export PATH=/bin:/sbin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
@@ -168,49 +202,67 @@ sleep 5
 echo "crashkit-e2e: FAIL: still alive"
 poweroff -f
 EOF
-chmod 0755 "$first/init"
-(cd "$first" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1 >"$tmp/first.cpio.gz") ||
-	fail "cpio of the first initramfs"
+	chmod 0755 "$first/init"
+	(cd "$first" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1 >"$2") ||
+		fail "cpio of the first initramfs"
+}
 
-start=$(date +%s)
-if qemu_run "$tmp/crash.log" "$kdir/vmlinuz" "$tmp/first.cpio.gz" \
-	"console=ttyS0 crashkernel=192M panic=1"; then
-	pass
-else
-	fail "capture boot: qemu exit $?"
-fi
-note "crash to capture end: $(($(date +%s) - start)) s"
-grep_in 'crashkit-e2e: loaded, crashing' "$tmp/crash.log" "first kernel loaded the distro image"
-grep_in 'crashkit: capture kernel \(initramfs-tools initramfs\)' "$tmp/crash.log" "capture kernel ran distro-capture"
-grep_in 'crashkit: unmounted /root' "$tmp/crash.log" "distro-capture released the root file system"
-grep_in 'crashkit: log and dump saved' "$tmp/crash.log" "crashcapture exit 0 (log saved, DUMP=no)"
-grep_in 'crashkit: final action: poweroff' "$tmp/crash.log" "FINAL_ACTION=poweroff"
-if grep -aq 'crashkit.conf has errors' "$tmp/crash.log"; then
-	fail "the capture kernel found errors in crashkit.conf: $(grep -a 'crashkit.conf:' "$tmp/crash.log" | head -n 2)"
-else
-	pass
-fi
-if grep -aq 'normal boot reached' "$tmp/crash.log"; then
-	fail "the capture kernel went on to the root's init"
-else
-	pass
-fi
-# The log on the disk is the crashed kernel's.
-mkdir -p "$tmp/disk"
-debugfs -R "rdump / $tmp/disk" "$tmp/root.img" >/dev/null 2>&1 || fail "debugfs rdump"
-log=$(find "$tmp/disk/var/crash" -name dmesg.txt | head -n 1)
-if [ -n "$log" ]; then
-	pass
-	grep_in 'sysrq: Trigger a crash' "$log" "dmesg.txt holds the crash"
-	grep_in 'crashkernel=192M' "$log" "dmesg.txt is the first kernel's log"
-	manifest=${log%/*}/manifest.json
-	grep_in '"name": *"dmesg.txt", *"status": *"ok"' "$manifest" "manifest.json: dmesg.txt ok"
-	grep_in '"kernel_release": *"6\.1\.' "$manifest" "manifest.json: kernel release"
-else
-	fail "no /var/crash/*/dmesg.txt on the root disk: $(find "$tmp/disk" | head -n 20 | tr '\n' ' ')"
-fi
-if [ "$failed" -gt 0 ]; then
-	echo "--- capture console (last 30 lines):"
-	tail -n 30 "$tmp/crash.log" | tr -d '\r'
+# crash_boot NAME IMAGE MODE ROOTMNT: crash a first kernel that loaded IMAGE
+# as its capture initramfs; check that the capture ran from the distro image
+# and left the crashed kernel's log and manifest on the disk.
+crash_boot() {
+	local start log manifest
+	make_root
+	make_first "$2" "$tmp/first.cpio.gz"
+	start=$(date +%s)
+	if qemu_run "$tmp/$1-crash.log" "$kdir/vmlinuz" "$tmp/first.cpio.gz" \
+		"console=ttyS0 crashkernel=192M panic=1"; then
+		pass
+	else
+		fail "$1 capture boot: qemu exit $?"
+	fi
+	note "$1 crash to capture end: $(($(date +%s) - start)) s"
+	log=$tmp/$1-crash.log
+	grep_in 'crashkit-e2e: loaded, crashing' "$log" "$1: first kernel loaded the distro image"
+	grep_in "crashkit: capture kernel \\($3 initramfs\\)" "$log" "$1: capture kernel ran distro-capture"
+	grep_in "crashkit: unmounted $4" "$log" "$1: distro-capture released the root file system"
+	grep_in 'crashkit: log and dump saved' "$log" "$1: crashcapture exit 0 (log saved, DUMP=no)"
+	grep_in 'crashkit: final action: poweroff' "$log" "$1: FINAL_ACTION=poweroff"
+	if grep -aq 'crashkit.conf has errors' "$log"; then
+		fail "$1: the capture kernel found errors in crashkit.conf: $(grep -a 'crashkit.conf:' "$log" | head -n 2)"
+	else
+		pass
+	fi
+	if grep -aq 'normal boot reached' "$log"; then
+		fail "$1: the capture kernel went on to the root's init"
+	else
+		pass
+	fi
+	# The log on the disk is the crashed kernel's.
+	rm -rf "$tmp/disk"
+	mkdir -p "$tmp/disk"
+	debugfs -R "rdump / $tmp/disk" "$tmp/root.img" >/dev/null 2>&1 || fail "$1: debugfs rdump"
+	log=$(find "$tmp/disk/var/crash" -name dmesg.txt | head -n 1)
+	if [ -n "$log" ]; then
+		pass
+		grep_in 'sysrq: Trigger a crash' "$log" "$1: dmesg.txt holds the crash"
+		grep_in 'crashkernel=192M' "$log" "$1: dmesg.txt is the first kernel's log"
+		manifest=${log%/*}/manifest.json
+		grep_in '"name": *"dmesg.txt", *"status": *"ok"' "$manifest" "$1: manifest.json: dmesg.txt ok"
+		grep_in '"kernel_release": *"6\.1\.' "$manifest" "$1: manifest.json: kernel release"
+	else
+		fail "$1: no /var/crash/*/dmesg.txt on the root disk: $(find "$tmp/disk" | head -n 20 | tr '\n' ' ')"
+	fi
+	if [ "$failed" -gt 0 ]; then
+		echo "--- $1 capture console (last 30 lines):"
+		tail -n 30 "$tmp/$1-crash.log" | tr -d '\r'
+	fi
+}
+
+normal_boot initramfs-tools "$img"
+crash_boot initramfs-tools "$img" initramfs-tools /root
+if [ -n "$dimg" ]; then
+	normal_boot dracut "$dimg"
+	crash_boot dracut "$dimg" dracut /sysroot
 fi
 finish

@@ -512,6 +512,11 @@ mkdir -p "$tmp/dynbin"
 cp "$bindir/crashdmesg" "$tmp/dynbin/crashdmesg"
 cp "$mkcpio" "$tmp/dynbin/crashcopy"
 expect_build_error "crashcopy is dynamically linked" "with a dynamic crashcopy" --conf "$tmp/local.conf" --bindir "$tmp/dynbin"
+grep -v '^CONFIG_RD_ZSTD=' "$kdir/boot/config-$kver" >"$tmp/kconfig-nozstd"
+expect_build_error "CONFIG_RD_ZSTD is not set: the kernel cannot unpack a zstd initramfs" \
+	"with zstd for a kernel without CONFIG_RD_ZSTD" --conf "$tmp/local.conf" --compress zstd --kconfig "$tmp/kconfig-nozstd"
+run_build autogz --conf "$tmp/local.conf" --kconfig "$tmp/kconfig-nozstd" --compress auto
+check "auto picks gzip for a kernel without CONFIG_RD_ZSTD" grep -q '(gzip -9)$' "$tmp/autogz.out"
 expect_build_error "--compress 'lz4'" "with an unknown compressor" --conf "$tmp/local.conf" --compress lz4
 
 # busybox ash runs the build as dash does: same bytes.

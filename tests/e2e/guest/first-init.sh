@@ -38,12 +38,12 @@ step() {
 	local name rc
 	name=$1
 	shift
-	echo "crashkit-e2e: step $name: $*"
+	echo "crashkit-e2e: step $name: $* (uptime $(cut -d ' ' -f 1 /proc/uptime))"
 	rc=0
 	"$@" >"$out/$name.log" 2>&1 </dev/null || rc=$?
 	echo "$rc" >"$out/$name.rc"
 	sed "s/^/crashkit-e2e: $name| /" "$out/$name.log"
-	echo "crashkit-e2e: step $name: exit $rc"
+	echo "crashkit-e2e: step $name: exit $rc (uptime $(cut -d ' ' -f 1 /proc/uptime))"
 	return "$rc"
 }
 
@@ -104,9 +104,7 @@ else
 	command -v crashctl >/dev/null || fail "no crashctl in /opt/crashkit/initramfs"
 	step build crashctl build || fail "crashctl build failed"
 	ls -ln /var/lib/crashkit/ >"$out/varlib.ls" 2>&1
-	for f in /var/lib/crashkit/initrd-*; do
-		[ -f "$f" ] && cp "$f" "$out/initrd.img"
-	done
+	cp "/var/lib/crashkit/initrd-$kver.img" "$out/initrd.img" 2>/dev/null
 	step load crashctl load || fail "crashctl load failed"
 	step status crashctl status
 	if has_flag test; then
