@@ -97,7 +97,7 @@ ftp_commit() {
 # save FILE NAME: upload as NAME.incomplete, then rename.
 save() {
 	if ! ftp_put "$ftp_dir/$2.incomplete" "$1"; then
-		target_reason="ftpput: $(ck_last_line "$CK_WORK/ftp.err")"
+		target_reason="ftp: $(ck_last_line "$CK_WORK/ftp.err")"
 		return 1
 	fi
 	ftp_commit "$2"
@@ -116,7 +116,7 @@ save_dump() {
 	dump_sha256=$dump_stream_sha256
 	dump_name=vmcore.flat.incomplete
 	if [ "$rc" -eq 5 ]; then
-		target_reason="ftpput: $(ck_last_line "$CK_WORK/ftp.err")"
+		target_reason="ftp: $(ck_last_line "$CK_WORK/ftp.err")"
 	elif ftp_commit vmcore.flat; then
 		dump_name=vmcore.flat
 	else

@@ -196,6 +196,7 @@ check "hooks: run in order with the outcome" [ "$(awk '{printf "%s ", $1}' "$tmp
 check "hooks: pre.d gets phase, status, target" grep -q "^pre10 pre ok local $tmp/local.mnt/local/var/crash/cktest-20261123T010203Z\$" "$tmp/hooks.log"
 check "hooks: post.d gets the final status, the manifest is there" grep -q '^post10 ok local$' "$tmp/hooks.log"
 check "hooks: each recorded with its status, the failure too" mf 'm["hooks"]==[{"name":"pre.d/10-first","status":0},{"name":"pre.d/20-fails","status":3},{"name":"post.d/10-after","status":0}]' "$d/manifest.json"
+check "ladder: sized by crashcopy --estimate (crashcopy has it)" grep -q 'dump level 31: estimated 71 KiB (crashcopy --estimate)' "$tmp/local.console"
 check "console: the crash summary and the panic line" grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$tmp/local.console"
 umount "$tmp/local.look"
 
