@@ -1600,6 +1600,9 @@ static struct crash_error *xen_filter_bitmap(const struct input *in,
 			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
 			program, xen_version(in->xen), c.domains, c.domu, c.free,
 			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
+	if (!err && c.unknown_owner)
+		fprintf(stderr, "%s: -X: kept %" PRIu64 " allocated frames whose owner "
+			"is not on domain_list\n", program, c.unknown_owner);
 	return err;
 }
 
