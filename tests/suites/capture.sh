@@ -80,11 +80,12 @@ mkimg() {
 run_capture() {
 	local name="$1"
 	mkdir -p "$tmp/$name.mnt"
+	# shellcheck disable=SC2086 # CK_SHELL is a command with its arguments
 	env PATH="$CKPATH" CRASHKIT_CONF="$tmp/$name.conf" CRASHKIT_VMCORE="${VMCORE_OVERRIDE:-$VMCORE}" \
 		CRASHKIT_MNT="$tmp/$name.mnt" CRASHKIT_HOOKS="$tmp/$name.hooks" \
 		CRASHKIT_CONSOLE="$tmp/$name.console" CRASHKIT_TIME=20261123T010203Z \
 		CRASHKIT_DEVICE_WAIT=0 CRASHKIT_NET_TIMEOUT=5 ${EXTRA_ENV:+$EXTRA_ENV} \
-		busybox ash capture/crashcapture >"$tmp/$name.out" 2>&1
+		${CK_SHELL:-busybox ash} capture/crashcapture >"$tmp/$name.out" 2>&1
 	echo "$?" >"$tmp/$name.rc"
 }
 rc_of() { cat "$tmp/$1.rc"; }
@@ -195,8 +196,19 @@ check "hooks: run in order with the outcome" [ "$(awk '{printf "%s ", $1}' "$tmp
 check "hooks: pre.d gets phase, status, target" grep -q "^pre10 pre ok local $tmp/local.mnt/local/var/crash/cktest-20261123T010203Z\$" "$tmp/hooks.log"
 check "hooks: post.d gets the final status, the manifest is there" grep -q '^post10 ok local$' "$tmp/hooks.log"
 check "hooks: each recorded with its status, the failure too" mf 'm["hooks"]==[{"name":"pre.d/10-first","status":0},{"name":"pre.d/20-fails","status":3},{"name":"post.d/10-after","status":0}]' "$d/manifest.json"
+check "ladder: sized by crashcopy --estimate (crashcopy has it)" grep -q 'dump level 31: estimated 71 KiB (crashcopy --estimate)' "$tmp/local.console"
 check "console: the crash summary and the panic line" grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$tmp/local.console"
 umount "$tmp/local.look"
+
+# --- under dash (crashctl test runs it from the first kernel), by UUID= ----
+uuid=$(blkid -s UUID -o value "$dev")
+printf 'TARGETS=local\nLOCAL_DEVICE=UUID=%s\nHOSTNAME=cktest\n' "$uuid" >"$tmp/dash.conf"
+CK_SHELL=dash run_capture dash
+check "dash: exit 0, LOCAL_DEVICE=UUID= (got $(rc_of dash))" [ "$(rc_of dash)" = 0 ]
+d=$(inspect "$dev" dash)
+check "dash: log and dump saved" sh -c 'cmp -s "$1/dmesg.txt" "$2" && [ -f "$1/vmcore" ]' sh "$d" "$tmp/want.dmesg"
+check "dash: manifest true" manifest_true "$d"
+umount "$tmp/dash.look"
 
 # --- CONSOLE_LOG=full, a bad config line: loud warning, goes on -----------
 printf 'TARGETS=local\nLOCAL_DEVICE=LABEL=%s\nHOSTNAME=cktest\nCONSOLE_LOG=full\nDUMP=no\nBOGUS=1\n' "$L" >"$tmp/full.conf"
@@ -266,6 +278,15 @@ run_capture none
 check "no sink: exit 1 (got $(rc_of none))" [ "$(rc_of none)" = 1 ]
 check "no sink: console says so, with the panic" sh -c 'grep -q "capture FAILED" "$1" && grep -q "Kernel panic" "$1"' sh "$tmp/none.console"
 
+# --- not a vmcore: no log, no dump: exit 1, the manifest says why ----------
+printf 'not a core\n' >"$tmp/notcore"
+cp "$tmp/late.conf" "$tmp/notcore.conf"
+VMCORE_OVERRIDE=$tmp/notcore run_capture notcore
+check "not a vmcore: exit 1 (got $(rc_of notcore))" [ "$(rc_of notcore)" = 1 ]
+d=$(inspect "$dev" notcore)
+check "not a vmcore: dmesg.txt failed with crashdmesg's reason, capture failed" mf '[a for a in m["artifacts"] if a["name"]=="dmesg.txt" and a["status"]=="failed" and "crashdmesg exit 2" in a["reason"]] and m["capture"]["status"]=="failed" and m["kernel_release"] is None' "$d/manifest.json"
+umount "$tmp/notcore.look"
+
 # --- raw target -----------------------------------------------------------
 rdev=$(mkimg raw 8192)
 printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=cktest\n' "$rdev" >"$tmp/raw.conf"
@@ -284,6 +305,13 @@ dd if="$rdev" bs=1048576 skip=$(( ${doff:-0} / 1048576 )) 2>/dev/null | head -c 
 check "raw: the stream reassembles (crashcopy -R) into a dump that opens" sh -c \
 	'"$1" -R "$2" <"$3" 2>/dev/null && "$4" -c "import kdumpfile,sys; kdumpfile.kdumpfile(sys.argv[1])" "$2"' sh \
 	build/asan/crashcopy "$tmp/raw.vmcore" "$tmp/raw.flat" "$PY"
+
+# A raw device too small for the dump (ladder off): truncated, header says so.
+r2dev=$(mkimg raw2 1536)
+printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=cktest\nDUMP_LEVEL=0\nDUMP_CODEC=none\n' "$r2dev" >"$tmp/raw2.conf"
+EXTRA_ENV=CRASHKIT_LADDER=off run_capture raw2
+check "raw too small: exit 6 (got $(rc_of raw2))" [ "$(rc_of raw2)" = 6 ]
+check "raw too small: header incomplete, dump_status 5" sh -c 'head -c 4096 "$1" | tr -d "\000" >"$2" && grep -qx state=incomplete "$2" && grep -qx dump_status=5 "$2"' sh "$r2dev" "$tmp/raw2.header"
 
 # --- http target ------------------------------------------------------------
 # start_collector NAME MODE: a collector in $tmp/NAME.srv; port in $port.
