@@ -582,6 +582,10 @@ else
 		mkdir -p "$tmp/m"
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
+		# Free space on a mounted LOCAL_DEVICE against the estimate (this
+		# host's /proc/meminfo: far more than 64 MiB at -d 31).
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" status
+		want "status: free space on the mounted local target" 3 "warn space       local:" "at dump level 31: the capture would degrade"
 		# list and prune on LOCAL_DEVICE, which crashctl mounts itself.
 		for t in 20261101T000000Z 20261102T000000Z; do
 			mkdir -p "$tmp/m/crash/h-$t"
