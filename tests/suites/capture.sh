@@ -386,6 +386,13 @@ check "init: a hanging capture is rebooted at the deadline (SIGHUP 129 after $((
 	sh -c '[ "$1" = 129 ] && [ "$2" -ge 9 ] && [ "$2" -le 30 ] && grep -q "deadline reached" "$3"' sh "$(rc_of deadline)" "$((t1 - t0))" "$tmp/deadline.console"
 check "init: the log was saved before the hang" sh -c 'head -c 4096 "$1" | tr -d "\000" | grep -qx state=writing' sh "$idev"
 
+# FINAL_ACTION=shell: the shell (no input here) exits, then a reboot.
+printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=cktest\nFINAL_ACTION=shell\n' "$idev" >"$root/etc/crashkit.conf"
+rm -f "$root/etc/crashkit/pre.d/10-hang"
+run_init shell
+check "init: FINAL_ACTION=shell: a shell, then reboot (129, got $(rc_of shell))" \
+	sh -c '[ "$1" = 129 ] && grep -q "starting a shell on the console" "$2"' sh "$(rc_of shell)" "$tmp/shell.console"
+
 # DHCP: /init in its own network namespace too, one end of a veth pair moved
 # in; busybox udhcpd and the collector on the other end. udhcpc's lease is
 # applied by capture/lib/udhcpc.sh, then the http target sends everything.
