@@ -167,7 +167,9 @@ SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/
 SYSTEMDGENERATORDIR ?= $(shell pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null || echo /lib/systemd/system-generators)
 DRACUTMODULESDIR ?= $(shell pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
 INITDDIR ?= /etc/init.d
-INITRAMFSTOOLSDIR ?= /etc/initramfs-tools
+# Empty: the initramfs-tools hook is only installed under share/crashkit;
+# INITRAMFSTOOLSDIR=/etc/initramfs-tools puts it into every distro image.
+INITRAMFSTOOLSDIR ?=
 
 install-hooks:
 	sh hooks/install.sh "$(DESTDIR)" "$(PREFIX)" "$(SYSTEMDUNITDIR)" "$(SYSTEMDGENERATORDIR)" \

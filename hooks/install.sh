@@ -16,7 +16,8 @@ prefix=$2
 unitdir=$destdir$3
 gendir=$destdir$4
 initddir=$destdir$5
-itdir=$destdir$6
+# INITRAMFSTOOLSDIR may be empty: the hook is then installed inactive only.
+itdir=${6:+$destdir$6}
 dracutdir=$destdir$7/99crashkit
 libdir=$destdir$prefix/lib/crashkit/hooks
 exdir=$destdir$prefix/share/crashkit/examples
@@ -30,15 +31,21 @@ put() {
 	mv "$3.tmp" "$3"
 }
 
-install -d "$unitdir" "$gendir" "$initddir" "$itdir/hooks" "$itdir/scripts/init-bottom" \
-	"$dracutdir" "$libdir" "$exdir/pre.d" "$exdir/post.d"
+itshare=$destdir$prefix/share/crashkit/initramfs-tools
+install -d "$unitdir" "$gendir" "$initddir" "$dracutdir" "$libdir" "$exdir/pre.d" "$exdir/post.d"
 for f in crashkit.service crashkit-reload.service crashkit-reload.path; do
 	put 0644 "systemd/$f" "$unitdir/$f"
 done
 put 0755 systemd/crashkit-generator "$gendir/crashkit-generator"
 put 0755 sysv/crashkit "$initddir/crashkit"
-put 0755 initramfs-tools/hooks/crashkit "$itdir/hooks/crashkit"
-put 0755 initramfs-tools/scripts/init-bottom/crashkit "$itdir/scripts/init-bottom/crashkit"
+# put_initramfs_tools DIR: the hook and the boot script under DIR.
+put_initramfs_tools() {
+	install -d "$1/hooks" "$1/scripts/init-bottom"
+	put 0755 initramfs-tools/hooks/crashkit "$1/hooks/crashkit"
+	put 0755 initramfs-tools/scripts/init-bottom/crashkit "$1/scripts/init-bottom/crashkit"
+}
+put_initramfs_tools "$itshare"
+[ -z "$itdir" ] || put_initramfs_tools "$itdir"
 put 0755 dracut/99crashkit/module-setup.sh "$dracutdir/module-setup.sh"
 put 0755 dracut/99crashkit/crashkit-capture.sh "$dracutdir/crashkit-capture.sh"
 put 0644 lib/conf-get.sh "$libdir/conf-get.sh"

@@ -820,8 +820,7 @@ struct page_job {
 	uint32_t page_size;
 	bool zero_check;
 	struct codec *codec;	/* NULL: the zero check only */
-	uint8_t *copy_to;	/* NULL, or where the payload is copied */
-	bool copy_raw_only;	/* copy only a raw payload (the page itself) */
+	uint8_t *copy_to;	/* NULL, or where the payload goes (codec_bound()) */
 	// Results.
 	bool zero;
 	const uint8_t *payload;
@@ -835,11 +834,14 @@ static void page_job_run(void *arg)
 	j->zero = j->zero_check && page_is_zero(j->page, j->page_size);
 	if (j->zero || !j->codec)
 		return;
-	j->err = codec_page(j->codec, j->page, &j->payload, &j->size, &j->flags);
-	if (j->err || !j->copy_to || (j->copy_raw_only && j->payload != j->page))
-		return;
-	memcpy(j->copy_to, j->payload, j->size);
-	j->payload = j->copy_to;
+	if (j->copy_to) {
+		j->err = codec_page_into(j->codec, j->page, j->copy_to, &j->size,
+					 &j->flags);
+		j->payload = j->copy_to;
+	} else {
+		j->err = codec_page(j->codec, j->page, &j->payload, &j->size,
+				    &j->flags);
+	}
 }
 
 /*
@@ -866,7 +868,7 @@ struct slot_set {
 	struct page_run run;
 	uint8_t *buf;		/* the run when it could not be mapped */
 	struct crash_error **perrs;
-	uint8_t *out;		/* slot i at out + i * page_size */
+	uint8_t *out;		/* slot i at out + i * slot_size */
 	uint32_t *sizes, *flags;
 	uint8_t *kinds;
 };
@@ -876,6 +878,7 @@ struct compress_slice {
 	struct slot_set *set;
 	uint64_t first, count;
 	uint32_t page_size;
+	size_t slot_size;
 	bool zero_check;
 	struct crash_error *err;
 };
@@ -892,7 +895,7 @@ static void compress_slice_run(struct compress_slice *c)
 		struct page_job j = {
 			.page = set->run.pages + i * c->page_size,
 			.page_size = c->page_size, .zero_check = c->zero_check,
-			.codec = c->codec, .copy_to = set->out + i * c->page_size,
+			.codec = c->codec, .copy_to = set->out + i * c->slot_size,
 		};
 		if (!map_guard_run(page_job_run, &j)) {
 			set->kinds[i] = SLOT_LOST_SIGBUS;
@@ -916,6 +919,7 @@ struct kdump_copy {
 	struct kdump_writer *w;
 	bool zero_pages;	/* level bit 1 */
 	uint32_t page_size;
+	size_t slot_size;	/* codec_bound(): a page or LZO's worst case */
 	struct copy_stats *st;
 	struct slot_set sets[2];
 	// The workers (P1, P2): slices[t] is worker t's part of the set
@@ -928,6 +932,7 @@ struct kdump_copy {
 	struct pool_worker workers[KDUMP_THREADS_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t go, done;
+	bool pool_ready;		/* lock and conditions initialised */
 	uint64_t generation;
 	unsigned int pending;
 	bool stop;
@@ -966,7 +971,8 @@ static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
 		k->slices[t] = (struct compress_slice){
 			.codec = k->codecs[t], .set = set, .first = first,
 			.count = count - first < per ? count - first : per,
-			.page_size = k->page_size, .zero_check = k->zero_pages,
+			.page_size = k->page_size, .slot_size = k->slot_size,
+			.zero_check = k->zero_pages,
 		};
 	}
 	if (!k->started) {
@@ -1017,7 +1023,7 @@ static struct crash_error *kdump_slot_write(struct kdump_copy *k,
 		k->st->zero_pages++;
 		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
 	default:
-		return kdump_writer_page(k->w, pfn, false, set->out + i * k->page_size,
+		return kdump_writer_page(k->w, pfn, false, set->out + i * k->slot_size,
 					 set->sizes[i], set->flags[i]);
 	}
 }
@@ -1031,11 +1037,18 @@ static struct crash_error *kdump_copy_init(struct kdump_copy *k,
 					   unsigned int threads, size_t chunk)
 {
 	size_t pages = chunk / k->page_size;
+	for (unsigned int t = 0; t < threads; t++) {
+		struct crash_error *err = codec_create(kind, k->page_size, &k->codecs[t]);
+		if (err)
+			return err;
+		k->threads = t + 1;
+	}
+	k->slot_size = codec_bound(k->codecs[0]);
 	for (int s = 0; s < 2; s++) {
 		struct slot_set *set = &k->sets[s];
 		set->buf = malloc(chunk);
 		set->perrs = calloc(pages, sizeof(*set->perrs));
-		set->out = malloc(chunk);
+		set->out = malloc(pages * k->slot_size);
 		set->sizes = calloc(pages, sizeof(*set->sizes));
 		set->flags = calloc(pages, sizeof(*set->flags));
 		set->kinds = calloc(pages, 1);
@@ -1043,15 +1056,10 @@ static struct crash_error *kdump_copy_init(struct kdump_copy *k,
 		    !set->flags || !set->kinds)
 			return &crash_enomem;
 	}
-	for (unsigned int t = 0; t < threads; t++) {
-		struct crash_error *err = codec_create(kind, k->page_size, &k->codecs[t]);
-		if (err)
-			return err;
-		k->threads = t + 1;
-	}
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->go, NULL);
 	pthread_cond_init(&k->done, NULL);
+	k->pool_ready = true;
 	for (unsigned int t = 0; t < threads; t++) {
 		k->workers[t] = (struct pool_worker){.k = k, .index = t};
 		if (pthread_create(&k->tids[t], NULL, pool_worker_run, &k->workers[t]))
@@ -1063,7 +1071,7 @@ static struct crash_error *kdump_copy_init(struct kdump_copy *k,
 
 static void kdump_copy_deinit(struct kdump_copy *k)
 {
-	if (k->threads) {
+	if (k->pool_ready) {
 		pthread_mutex_lock(&k->lock);
 		k->stop = true;
 		pthread_cond_broadcast(&k->go);
@@ -1592,6 +1600,9 @@ static struct crash_error *xen_filter_bitmap(const struct input *in,
 			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
 			program, xen_version(in->xen), c.domains, c.domu, c.free,
 			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
+	if (!err && c.unknown_owner)
+		fprintf(stderr, "%s: -X: kept %" PRIu64 " allocated frames whose owner "
+			"is not on domain_list\n", program, c.unknown_owner);
 	return err;
 }
 

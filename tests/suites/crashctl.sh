@@ -364,6 +364,9 @@ X
 	want "real xen.sh: loaded" 0 "ok   loaded" "ok   xen"
 	FAKE_RANGE="0x0 0x0" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
 	want "real xen.sh: no crash area" 3 "FAIL reservation Xen reserved no memory" "GRUB_CMDLINE_XEN_DEFAULT"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" estimate
+	# shellcheck disable=SC2016 # the literal line crashctl prints
+	want "real xen.sh: estimate" 0 'GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT crashkernel=' "M@64M"
 	unset CRASHKIT_XEN_HELPER CRASHKIT_XEN_PRIVCMD CRASHKIT_KEXEC CRASHKIT_XL
 
 	# --- estimate -----------------------------------------------------------
@@ -495,6 +498,36 @@ X
 	want "savecore: unknown header version" 1 "raw header version '2' is not 1"
 done
 
+# --- the real initramfs builder under --root ----------------------------------
+# Debian's 6.1 module tree (tests/e2e/fetch-kernel.sh, cached): crashctl build
+# runs initramfs/build with --moddir/--sysroot/--hooks/--kconfig under the
+# faked root; status then finds the image fresh, and stale after a config
+# change, naming the stamp line that changed.
+kdir=$top/.cache/kernels/bookworm
+if sh tests/e2e/fetch-kernel.sh bookworm "$kdir" >/dev/null 2>&1; then
+	rkver=$(cat "$kdir/version")
+	R=$tmp/rroot
+	mkroot "$R"
+	rm -rf "$R/lib/modules/$KVER" "$R/var/lib/crashkit"
+	ln -s "$kdir/lib/modules/$rkver" "$R/lib/modules/$rkver"
+	cp "$kdir/boot/config-$rkver" "$R/boot/config-$rkver"
+	cp "$kdir/vmlinuz" "$R/boot/vmlinuz-$rkver"
+	printf 'TARGETS=raw\nRAW_DEVICE=/dev/vdc\nKDUMP_KVER=%s\n' "$rkver" >"$R/etc/crashkit.conf"
+	unset CRASHKIT_BINDIR
+	SH=dash
+	CRASHKIT_LIBDIR='' run dash --root "$R" build
+	want "real build under --root" 0 "built $R/var/lib/crashkit/initrd-$rkver.img"
+	[ "$(stat -c %a "$R/var/lib/crashkit/initrd-$rkver.img")" = 600 ] && pass || fail "real build: image mode"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: status fresh" 0 "ok   initramfs   $R/var/lib/crashkit/initrd-$rkver.img"
+	echo DUMP_LEVEL=1 >>"$R/etc/crashkit.conf"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: stale after a config change" 3 "is stale: conf_sha256 changed since it was built"
+	export CRASHKIT_BINDIR="$tmp/bin"
+else
+	fail "tests/e2e/fetch-kernel.sh bookworm failed"
+fi
+
 # --- documentation and installation ------------------------------------------
 # Every key conf.sh knows is documented in crashkit.conf.5; both pages render
 # without groff warnings; every verb is in crashctl.8.
@@ -549,6 +582,22 @@ else
 		mkdir -p "$tmp/m"
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
+		# list and prune on LOCAL_DEVICE, which crashctl mounts itself.
+		for t in 20261101T000000Z 20261102T000000Z; do
+			mkdir -p "$tmp/m/crash/h-$t"
+			printf '{ "capture": { "status": "ok" }, "artifacts": [ { "name": "vmcore", "status": "ok" } ] }\n' \
+				>"$tmp/m/crash/h-$t/manifest.json"
+		done
+		umount "$tmp/m"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" list
+		want "list on an unmounted LOCAL_DEVICE" 0 "h-20261102T000000Z" "2 dump(s) in $loopdev:/crash"
+		printf 'KEEP_DUMPS=1\n' >>"$tmp/local.conf"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" prune
+		want "prune on an unmounted LOCAL_DEVICE" 0 "removed 1 of 2"
+		grep -q "^$loopdev " /proc/self/mounts && fail "crashctl left $loopdev mounted" || pass
+		mount "$loopdev" "$tmp/m"
+		[ "$(ls "$tmp/m/crash" | tr '\n' ' ')" = "h-20261102T000000Z " ] && pass ||
+			fail "prune on LOCAL_DEVICE left $(ls "$tmp/m/crash")"
 		umount "$tmp/m"
 
 		# The real raw target (capture/targets/raw.sh) on the loop device, then

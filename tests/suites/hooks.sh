@@ -408,6 +408,26 @@ expect_rc 0 "hook without crashkit.conf" env DESTDIR="$tmp/plain" verbose=n CRAS
 	CRASHKIT_CONF="$tmp/none.conf" sh "$itconf/hooks/crashkit"
 check "hook without crashkit.conf adds nothing" test -z "$(ls -A "$tmp/plain")"
 expect_file_text_of "hook prereqs" "" sh "$itconf/hooks/crashkit" prereqs
+# Under the default umask (a 0644 image) the key stays out, with a warning;
+# an ssh-only config, so the hook needs no kernel modules run alone.
+mkdir -p "$tmp/public"
+grep -v -e '^TARGETS=' -e '^EXTRA_MODULES=' "$etc/crashkit.conf" >"$tmp/ssh-only.conf"
+printf 'TARGETS=ssh\n' >>"$tmp/ssh-only.conf"
+expect_rc 0 "hook, umask 022" sh -c 'umask 022; exec "$@"' sh env DESTDIR="$tmp/public" verbose=n \
+	CRASHKIT_DESTDIR="$stage" CRASHKIT_CONF="$tmp/ssh-only.conf" sh "$itconf/hooks/crashkit"
+check "umask 022: no key in the image" test ! -e "$tmp/public/etc/crashkit/ssh/key"
+check "umask 022: known_hosts left out too" test ! -e "$tmp/public/etc/crashkit/ssh/known_hosts"
+check "umask 022: the rest is there" test -f "$tmp/public/usr/lib/crashkit/hooks/distro-capture"
+in_list "left out $etc/crashkit/id_ed25519 .*UMASK=0077" "$tmp/err" "umask 022: warning names the key and UMASK"
+
+# make install alone leaves the hook inactive (share/crashkit only).
+if make -s install-hooks DESTDIR="$tmp/default" PREFIX=/usr >"$tmp/inst2.log" 2>&1 &&
+	[ -x "$tmp/default/usr/share/crashkit/initramfs-tools/hooks/crashkit" ] &&
+	[ ! -e "$tmp/default/etc/initramfs-tools" ]; then
+	pass
+else
+	fail "default install-hooks: hook not inactive: $(find "$tmp/default" -path '*initramfs-tools*' | head -n 3)"
+fi
 
 section "dracut"
 # ---- dracut: a real build with --add crashkit, from a copy of dracut's

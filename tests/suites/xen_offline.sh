@@ -14,7 +14,7 @@
 #    dom0, fixtures/real/xen/README.md): every mode against its golden, the
 #    dom0 log against dom0's own /dev/kmsg snapshot, the console against
 #    Xen's ring read in dom0 before the crash.
-# Takes about 10 s (ASan build).  POSIX sh.
+# Takes 5-25 s (ASan builds; the machine's load decides).  POSIX sh.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
