@@ -25,6 +25,10 @@ HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h capture/crashcopy/*.h 
 COPY_BINS := $(if $(wildcard capture/crashcopy/main.c),capture/crashcopy/crashcopy)
 COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy)
 
+# crashsend: the http target's client, standalone (no lib/).
+SEND_SRCS := $(sort $(wildcard capture/crashsend/*.c))
+SEND_DEPS := $(SEND_SRCS) $(wildcard capture/crashsend/*.h)
+
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
 
@@ -33,10 +37,11 @@ UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:%.c=build/fuzz/%)
 
-.PHONY: all check demo bench fuzz fuzz-smoke install deps clean test-bins \
+.PHONY: all check demo demo-log bench fuzz fuzz-smoke install install-hooks deps clean test-bins \
 	fixtures shellcheck e2e
 
-all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/crashkit-xen
+all: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio initramfs/crashkit-xen \
+	capture/crashsend/crashsend
 
 crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
@@ -44,9 +49,20 @@ crashdmesg/crashdmesg: build/rel/crashdmesg/main.o $(REL_OBJS)
 capture/crashcopy/crashcopy: build/rel/capture/crashcopy/main.o $(REL_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
 
+# mkcpio (the initramfs build's cpio writer) needs only lib/error.c.
+initramfs/mkcpio: build/rel/initramfs/mkcpio.o build/rel/lib/error.o
+	$(CC) $(CFLAGS) -o $@ $^ -static
+
 # Xen dom0 helper for crashctl: static, standalone (only the privcmd ioctl).
 initramfs/crashkit-xen: initramfs/crashkit-xen.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+capture/crashsend/crashsend: $(SEND_DEPS)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -static -o $@ $(SEND_SRCS)
+
+build/asan/crashsend: $(SEND_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(SEND_SRCS)
 
 build/rel/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -69,6 +85,10 @@ build/asan/crashcopy: build/asan-obj/capture/crashcopy/main.o $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
 
+build/asan/mkcpio: build/asan-obj/initramfs/mkcpio.o build/asan-obj/lib/error.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_FLAGS) -o $@ $^
+
 build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_OBJS) $(LDLIBS_DYN)
@@ -85,7 +105,9 @@ build/fuzz/tests/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HEADERS)
 		-o $@ $< $(CORE_SRCS) $(LDLIBS_DYN)
 
 test-bins: crashdmesg/crashdmesg build/asan/crashdmesg $(COPY_BINS) $(COPY_ASAN_BINS) \
-	$(UNIT_BINS) build/mkvmcore initramfs/crashkit-xen build/asan/crashkit-xen
+	$(UNIT_BINS) build/mkvmcore initramfs/mkcpio build/asan/mkcpio \
+	initramfs/crashkit-xen build/asan/crashkit-xen \
+	capture/crashsend/crashsend build/asan/crashsend
 
 deps:
 	sh tests/deps.sh
@@ -95,7 +117,12 @@ check: deps
 	$(MAKE) $(FUZZ_BINS)
 	sh tests/run.sh
 
+# demo: crash a VM and capture it with crashkit; demo-log: read a bundled crash.
 demo: deps
+	$(MAKE) all
+	sh tests/e2e/demo-capture.sh
+
+demo-log: deps
 	$(MAKE) crashdmesg/crashdmesg
 	sh tests/demo.sh
 
@@ -110,13 +137,44 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
-install: crashdmesg/crashdmesg $(COPY_BINS)
+install: crashdmesg/crashdmesg $(COPY_BINS) capture/crashsend/crashsend initramfs/mkcpio install-hooks
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/crashkit
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
 	install -m 0644 doc/crashdmesg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crashdmesg.1
+	install -m 0755 initramfs/mkcpio $(DESTDIR)$(PREFIX)/lib/crashkit/mkcpio
+	install -m 0755 initramfs/build $(DESTDIR)$(PREFIX)/lib/crashkit/build
 	$(if $(COPY_BINS),install -m 0755 capture/crashcopy/crashcopy $(DESTDIR)$(PREFIX)/bin/crashcopy)
 	$(if $(COPY_BINS),install -m 0644 doc/crashcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashcopy.8)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/lib/crashkit/lib $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures
+	install -m 0755 initramfs/crashctl $(DESTDIR)$(PREFIX)/sbin/crashctl
+	install -m 0644 capture/lib/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/lib/
+	install -d $(DESTDIR)$(PREFIX)/lib/crashkit/targets $(DESTDIR)$(PREFIX)/lib/crashkit/bin
+	install -m 0644 capture/targets/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/targets/
+	install -m 0755 capture/crashcapture $(DESTDIR)$(PREFIX)/lib/crashkit/crashcapture
+	install -m 0755 initramfs/init $(DESTDIR)$(PREFIX)/lib/crashkit/init
+	install -m 0755 capture/crashsend/crashsend $(DESTDIR)$(PREFIX)/lib/crashkit/bin/crashsend
+	install -m 0644 fixtures/real/bookworm-6.1.vmcore $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures/bookworm-6.1.vmcore
+	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
+	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8
+	install -m 0644 doc/crashkit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/crashkit.conf.5
+
+# Distro integration (hooks/README.md): systemd units and generator, the
+# sysvinit script, the initramfs-tools hook, the dracut module.  Paths inside
+# them follow PREFIX; the directories are the distro's own.
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+SYSTEMDGENERATORDIR ?= $(shell pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null || echo /lib/systemd/system-generators)
+DRACUTMODULESDIR ?= $(shell pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+INITDDIR ?= /etc/init.d
+# Empty: the initramfs-tools hook is only installed under share/crashkit;
+# INITRAMFSTOOLSDIR=/etc/initramfs-tools puts it into every distro image.
+INITRAMFSTOOLSDIR ?=
+
+install-hooks:
+	sh hooks/install.sh "$(DESTDIR)" "$(PREFIX)" "$(SYSTEMDUNITDIR)" "$(SYSTEMDGENERATORDIR)" \
+		"$(INITDDIR)" "$(INITRAMFSTOOLSDIR)" "$(DRACUTMODULESDIR)"
 
 clean:
-	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/crashkit-xen
+	rm -rf build crashdmesg/crashdmesg capture/crashcopy/crashcopy initramfs/mkcpio \
+		initramfs/crashkit-xen capture/crashsend/crashsend

@@ -22,6 +22,7 @@
 #include "../lib/cli_size.h"
 #include "../lib/error.h"
 #include "../lib/vmcore.h"
+#include "../lib/vmcore_xen.h"
 #include "../lib/vmcore_xlat.h"
 #include "../lib/vmcoreinfo.h"
 #include "../lib/xlat.h"
@@ -54,6 +55,12 @@ struct options {
 	bool summary;
 	bool quiet;
 	struct printk_options printk;
+	/* Xen machine cores (doc/crashdmesg.1 "XEN"). */
+	bool xen_console;
+	const char *xen_symbols_path;
+	const char *cmdline_path;
+	bool has_dom0_vmcoreinfo;
+	uint64_t dom0_vmcoreinfo;
 };
 
 static const struct printk_decoder *const decoders[] = {
@@ -83,6 +90,12 @@ static void usage(FILE *f)
 "  -o, --output=FILE    write to FILE (via FILE.incomplete, mode 0600)\n"
 "  --save-minimal=FILE  also write a small ELF vmcore with only the notes\n"
 "                       and the pages the log needed\n"
+"  --xen                on a Xen dump: print Xen's console ring instead\n"
+"  --xen-symbols=FILE   Xen's System.map or dom0's /proc/xen/xensyms, for\n"
+"                       --xen (without it the ring is found by a scan)\n"
+"  --dom0-vmcoreinfo=MADDR  machine address of dom0's VMCOREINFO note\n"
+"  --cmdline=FILE       read crashkit.dom0_vmcoreinfo= / crashkit.xen_conring=\n"
+"                       from FILE (default /proc/cmdline for /proc/vmcore)\n"
 "  -q, --quiet          no trailer on stderr\n"
 "  -h, --help           this help\n"
 "  -V, --version        print the version\n"
@@ -106,6 +119,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_FORMAT = 256, OPT_VMCORE_DMESG, OPT_JSON, OPT_KMSG,
 		OPT_SUMMARY, OPT_CALLER, OPT_CALLER_WIDTH, OPT_SINCE_CLEAR,
 		OPT_MAX_BUFFER, OPT_MAX_OUTPUT, OPT_SAVE_MINIMAL,
+		OPT_XEN, OPT_XEN_SYMBOLS, OPT_DOM0_VMCOREINFO, OPT_CMDLINE,
 	};
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, OPT_FORMAT},
@@ -121,6 +135,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
 		{"output", required_argument, NULL, 'o'},
 		{"save-minimal", required_argument, NULL, OPT_SAVE_MINIMAL},
+		{"xen", no_argument, NULL, OPT_XEN},
+		{"xen-symbols", required_argument, NULL, OPT_XEN_SYMBOLS},
+		{"dom0-vmcoreinfo", required_argument, NULL, OPT_DOM0_VMCOREINFO},
+		{"cmdline", required_argument, NULL, OPT_CMDLINE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -192,6 +210,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'o': o->output_path = optarg; break;
 		case OPT_SAVE_MINIMAL: o->save_minimal_path = optarg; break;
+		case OPT_XEN: o->xen_console = true; break;
+		case OPT_XEN_SYMBOLS: o->xen_symbols_path = optarg; break;
+		case OPT_CMDLINE: o->cmdline_path = optarg; break;
+		case OPT_DOM0_VMCOREINFO: {
+			char *end;
+			errno = 0;
+			o->dom0_vmcoreinfo = strtoull(optarg, &end, 16);
+			if (!optarg[0] || *end || errno) {
+				fprintf(stderr, "%s: --dom0-vmcoreinfo: '%s' is not a hex machine address\n",
+					program, optarg);
+				return EXIT_USAGE;
+			}
+			o->has_dom0_vmcoreinfo = true;
+			break;
+		}
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
@@ -380,6 +413,145 @@ static const char *arch_name_of_machine(uint16_t machine)
 	}
 }
 
+/* Read a small text file whole (at most @max bytes). */
+static struct crash_error *read_small_file(const char *path, size_t max,
+					   char **text_ret, size_t *size_ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return crash_error_os(errno, "opening %s", path);
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	struct crash_error *err = NULL;
+	if (!buf) {
+		close(fd);
+		return &crash_enomem;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				err = crash_error_create(CRASH_ERR_UNSUPPORTED,
+							 "%s is larger than %zu bytes",
+							 path, max);
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				err = &crash_enomem;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = crash_error_os(errno, "reading %s", path);
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*text_ret = buf;
+	*size_ret = len;
+	return NULL;
+}
+
+/* The console symbols from --xen-symbols or the command line, if any. */
+static struct crash_error *conring_symbols(const struct options *o,
+					  const struct vmcore_xen_hints *hints,
+					  struct xen_conring_syms *syms,
+					  bool *have_ret)
+{
+	*have_ret = false;
+	if (o->xen_symbols_path) {
+		char *text = NULL;
+		size_t size = 0;
+		struct crash_error *err = read_small_file(o->xen_symbols_path,
+							  256u << 20, &text,
+							  &size);
+		if (!err) {
+			err = xen_symbols_parse(text, size, syms);
+			free(text);
+		}
+		if (err)
+			return crash_error_prefix(err, "%s", o->xen_symbols_path);
+		*have_ret = true;
+	} else if (hints->has_conring) {
+		*syms = hints->conring;
+		*have_ret = true;
+	}
+	return NULL;
+}
+
+/*
+ * crashdmesg --xen: Xen's console ring, through its symbols (--xen-symbols,
+ * or crashkit.xen_conring= on the capture command line) or a scan.  The
+ * text is escaped as dmesg text is (tab and newline kept).
+ */
+static int print_xen_console(const struct options *o, struct xen *xen,
+			     const struct vmcore_xen_hints *hints)
+{
+	struct xen_conring_syms syms;
+	bool have_syms;
+	struct crash_error *err = conring_symbols(o, hints, &syms, &have_syms);
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		return EXIT_USAGE;
+	}
+	struct xen_conring ring = {0};
+	err = have_syms ? xen_conring_read(xen, &syms, &ring)
+			: xen_conring_scan(xen, 0, &ring);
+	if (err) {
+		if (err->code == CRASH_ERR_NOT_FOUND && !have_syms)
+			fprintf(stderr, "%s: %s: no Xen console ring found by "
+				"scanning for \"(XEN) Xen version \" (the ring "
+				"may have wrapped): give --xen-symbols=FILE\n",
+				program, o->vmcore_path);
+		else
+			print_error(o->vmcore_path, err);
+		int code = err->code == CRASH_ERR_NOMEM ? EXIT_UNREADABLE : EXIT_NO_LOG;
+		crash_error_destroy(err);
+		return code;
+	}
+	struct output_file file = {.fd = -1};
+	char *esc = malloc(4 * ring.size + 1);
+	err = esc ? output_file_open(o->output_path, &file) : &crash_enomem;
+	if (!err) {
+		size_t n = output_escape_dmesg(esc, ring.text, ring.size);
+		if (n && esc[n - 1] != '\n')
+			esc[n++] = '\n';
+		err = write_all(file.fd, file.path, esc, n);
+	}
+	if (!err)
+		err = output_file_commit(&file);
+	free(esc);
+	output_file_close(&file);
+	int rc = EXIT_OK;
+	if (err) {
+		print_error(NULL, err);
+		crash_error_destroy(err);
+		rc = EXIT_OUTPUT;
+	} else if (!o->quiet) {
+		fprintf(stderr, "%s: Xen %s console ring: %zu bytes (%s; ring at "
+			"machine 0x%" PRIx64 "%s; Xen virtual: %s)\n",
+			program, xen_version(xen), ring.size, ring.method,
+			ring.ring_mach,
+			ring.wrapped ? ", wrapped: older text lost" : "",
+			xen_xv_method(xen));
+	}
+	xen_conring_deinit(&ring);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -394,6 +566,9 @@ int main(int argc, char **argv)
 	const struct printk_decoder *dec = NULL;
 	const char *log_error = NULL;
 	char *log_error_buf = NULL;
+	struct xen *xen = NULL;
+	struct vmcore_xen_dom0 dom0 = {0};
+	char xen_line[400] = "";
 	int rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -414,7 +589,66 @@ int main(int argc, char **argv)
 
 	const char *vi_text;
 	size_t vi_size;
-	err = vmcore_vmcoreinfo(vm, &vi_text, &vi_size);
+	// A Xen machine core: dom0's VMCOREINFO and translation go through
+	// the hypervisor's notes and dom0's p2m (lib/vmcore_xen.h).
+	err = vmcore_xen_create(vm, warn_stderr, &xen);
+	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND)) {
+		print_error(o.vmcore_path, err);
+		rc = err->code == CRASH_ERR_NOMEM ? EXIT_UNREADABLE : EXIT_NO_LOG;
+		crash_error_destroy(err);
+		goto out;
+	}
+	struct vmcore_xen_hints hints = {0};
+	if (xen) {
+		const char *cmdline = o.cmdline_path;
+		if (!cmdline && strcmp(o.vmcore_path, "/proc/vmcore") == 0)
+			cmdline = "/proc/cmdline";
+		err = cmdline ? vmcore_xen_cmdline(cmdline, &hints) : NULL;
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.xen_console) {
+		if (!xen) {
+			fprintf(stderr, "%s: %s: --xen: not a Xen dump (no Xen "
+				"notes)\n", program, o.vmcore_path);
+			rc = EXIT_NO_LOG;
+		} else {
+			rc = print_xen_console(&o, xen, &hints);
+		}
+		goto out;
+	}
+	if (xen) {
+		err = vmcore_xen_dom0(vm, xen,
+				      o.has_dom0_vmcoreinfo ? &o.dom0_vmcoreinfo
+							    : NULL,
+				      &hints, &dom0);
+		if (err) {
+			fprintf(stderr, "%s: %s: Xen %s dump: %s\n", program,
+				o.vmcore_path, xen_version(xen), err->message);
+			rc = err->code == CRASH_ERR_NOMEM ? EXIT_UNREADABLE
+							  : EXIT_NO_LOG;
+			crash_error_destroy(err);
+			goto out;
+		}
+		vi_text = dom0.text;
+		vi_size = dom0.size;
+		if (dom0.has_maddr)
+			snprintf(xen_line, sizeof(xen_line),
+				 "Xen %s (machine dump; dom0 VMCOREINFO at "
+				 "machine 0x%" PRIx64 ", from the %s)",
+				 xen_version(xen), dom0.maddr, dom0.source);
+		else
+			snprintf(xen_line, sizeof(xen_line),
+				 "Xen %s (machine dump; dom0 VMCOREINFO from "
+				 "the %s)",
+				 xen_version(xen), dom0.source);
+	} else {
+		err = vmcore_vmcoreinfo(vm, &vi_text, &vi_size);
+	}
 	if (err) {
 		if (err->code == CRASH_ERR_NOT_FOUND) {
 			fprintf(stderr, "%s: %s: no VMCOREINFO note: cannot locate the log\n",
@@ -436,7 +670,19 @@ int main(int argc, char **argv)
 	}
 
 	dec = o.forced_decoder ? o.forced_decoder : detect_decoder(vi);
-	err = vmcore_xlat_create(vm, vi, warn_stderr, &x);
+	if (xen) {
+		err = vmcore_xen_dom0_xlat_create(vm, xen, vi, warn_stderr, &x);
+		unsigned checked = 0;
+		struct crash_error *cc =
+			err ? NULL : vmcore_xen_dom0_crosscheck(xen, x, vi, &checked);
+		if (cc && !crash_error_catch(&cc, CRASH_ERR_NOT_FOUND)) {
+			fprintf(stderr, "%s: warning: dom0's page tables disagree "
+				"with its p2m: %s\n", program, cc->message);
+			crash_error_destroy(cc);
+		}
+	} else {
+		err = vmcore_xlat_create(vm, vi, warn_stderr, &x);
+	}
 	if (err && err->code == CRASH_ERR_NOMEM) {
 		print_error(NULL, err);
 		rc = EXIT_UNREADABLE;
@@ -527,6 +773,7 @@ int main(int argc, char **argv)
 			.cpu_count = vmcore_cpu_count(vm),
 			.utsname = x ? xlat_utsname(x) : NULL,
 			.xlat_method = x ? xlat_method(x) : NULL,
+			.hypervisor = xen_line[0] ? xen_line : NULL,
 			.stats = (x && dec && (stats.printed || !log_error)) ? &stats : NULL,
 			.log_error = log_error,
 		};
@@ -563,6 +810,20 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (o.save_minimal_path && x && xen) {
+		// Keep Xen's console ring too when its symbols are known.
+		struct xen_conring_syms syms;
+		bool have_syms;
+		struct xen_conring ring = {0};
+		err = conring_symbols(&o, &hints, &syms, &have_syms);
+		if (!err && have_syms)
+			err = xen_conring_read(xen, &syms, &ring);
+		xen_conring_deinit(&ring);
+		if (err) {
+			print_error("--save-minimal: Xen console ring", err);
+			crash_error_destroy(err);
+		}
+	}
 	if (o.save_minimal_path && x) {
 		err = vmcore_write_minimal(vm, o.save_minimal_path);
 		if (err) {
@@ -588,6 +849,8 @@ int main(int argc, char **argv)
 
 out:
 	free(log_error_buf);
+	vmcore_xen_dom0_deinit(&dom0);
+	xen_destroy(xen);
 	summary_destroy(summary);
 	output_destroy(out);
 	output_file_close(&file);

@@ -226,6 +226,9 @@ struct crash_error *summary_render(const struct summary *s,
 	text_printf(&t, "  kernel:      %s %s%s(%s)\n",
 		    f->osrelease ? f->osrelease : release, version,
 		    version[0] ? " " : "", f->arch ? f->arch : "unknown arch");
+	if (f->hypervisor)
+		text_printf(&t, "  hypervisor:  %s; the kernel above is dom0\n",
+			    f->hypervisor);
 	text_printf(&t, "  hostname:    %s\n",
 		    nodename[0] ? nodename : "(unknown: init_uts_ns not read)");
 	if (f->has_crashtime) {

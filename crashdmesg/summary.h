@@ -32,6 +32,7 @@ struct summary_facts {
 	bool has_kernel_offset;
 	uint64_t kernel_offset;
 	const char *xlat_method;
+	const char *hypervisor;		/* Xen dump: "Xen 4.17.7 (...)", or NULL */
 	const struct printk_stats *stats;	/* or NULL if no log was read */
 	const char *log_error;		/* why no log, or NULL */
 };

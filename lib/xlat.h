@@ -58,6 +58,12 @@ struct xlat_reader {
 	const struct vmcoreinfo *vmcoreinfo;
 	const struct xlat_range *ranges;
 	size_t range_count;
+	/*
+	 * Xen PV guest (lib/xen.h): page-table entries hold machine frames,
+	 * so a walk over read_phys (pseudo-physical) would read the wrong
+	 * memory.  When true, no candidate carries page tables.
+	 */
+	bool pgtables_hold_machine_frames;
 };
 
 struct xlat;

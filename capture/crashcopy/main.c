@@ -37,14 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../../crashdmesg/output.h"
 #include "../../crashdmesg/printk.h"
 #include "../../lib/cli_size.h"
 #include "../../lib/error.h"
+#include "../../lib/sha256.h"
 #include "../../lib/vmcore.h"
+#include "../../lib/vmcore_xen.h"
 #include "../../lib/vmcore_xlat.h"
 #include "../../lib/vmcoreinfo.h"
 #include "../../lib/xlat.h"
@@ -52,8 +53,10 @@
 #include "dump_sink.h"
 #include "elf_writer.h"
 #include "kdump_writer.h"
+#include "map_guard.h"
 #include "page_filter.h"
 #include "progress.h"
+#include "xen_filter.h"
 
 #ifndef CRASHKIT_VERSION
 #define CRASHKIT_VERSION "0.1"
@@ -102,7 +105,8 @@ struct options {
 	uint64_t max_memory;		/* 0: no limit */
 	unsigned int threads;
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
-	bool force_mmap;		/* --mmap: map a saved core too */
+	bool xen_filter;		/* -X: Xen + dom0 frames only */
+	bool estimate;			/* --estimate: no output, a size guess */
 };
 
 static void usage(FILE *f)
@@ -112,6 +116,7 @@ static void usage(FILE *f)
 "       %s -F [OPTIONS] VMCORE > STREAM    (or OUTPUT '-')\n"
 "       %s -R OUTPUT < STREAM\n"
 "       %s --dump-dmesg VMCORE OUTPUT\n"
+"       %s --estimate [-d LEVEL] [-c|-l|-z] VMCORE\n"
 "Filter, compress and write the ELF core VMCORE as a kdump-compressed dump\n"
 "(or a filtered ELF core) that crash, makedumpfile and libkdumpfile open.\n"
 "\n"
@@ -122,14 +127,17 @@ static void usage(FILE *f)
 "  -F                  write the flattened stream to stdout\n"
 "  -R                  reassemble a flattened stream from stdin into OUTPUT\n"
 "  -f                  overwrite OUTPUT if it exists\n"
+"  -X                  Xen dump: keep Xen's and dom0's frames, drop domU\n"
+"                      and free frames (Xen's frame_table)\n"
 "  --dump-dmesg        write the kernel log (vmcore-dmesg layout) to OUTPUT\n"
 "  --num-threads N     compress with N threads (at most 64), written in order\n"
 "  --message-level N   accepted and ignored (makedumpfile compatibility)\n"
 "  --progress          percent, MB/s and ETA on stderr (default on a tty)\n"
 "  --max-memory SIZE   bound the read buffer and filter window (K, M, G)\n"
 "  --non-mmap          read the vmcore with read() only, never mmap()\n"
-"  --mmap              map a saved core as /proc/vmcore is mapped (faster;\n"
-"                      a disk I/O error then kills the copy with SIGBUS)\n"
+"  --mmap              accepted: the vmcore is mapped by default\n"
+"  --estimate          write nothing: print the expected size of the dump\n"
+"                      as one JSON object (filter run, 1 page in 64 compressed)\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
 "                      dump goes to stdout)\n"
 "  -h, --help          this help\n"
@@ -138,7 +146,7 @@ static void usage(FILE *f)
 "Output goes to OUTPUT.incomplete (mode 0600), fsynced and renamed.\n"
 "Exit status: 0 ok, 1 usage, 2 input unreadable, 5 output failed,\n"
 "6 dump incomplete (pages lost or interrupted; the header says so).\n",
-		program, program, program, program);
+		program, program, program, program, program);
 }
 
 static void print_error(const char *what, const struct crash_error *err)
@@ -154,6 +162,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	enum {
 		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
 		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP, OPT_MMAP,
+		OPT_ESTIMATE,
 	};
 	static const struct option longopts[] = {
 		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
@@ -164,6 +173,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"non-mmap", no_argument, NULL, OPT_NON_MMAP},
 		{"mmap", no_argument, NULL, OPT_MMAP},
+		{"estimate", no_argument, NULL, OPT_ESTIMATE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -172,7 +182,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 
 	o->threads = 1;
-	while ((c = getopt_long(argc, argv, "d:clzEFRfhv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:clzEFRfhvX", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!cli_parse_size(optarg, &v) || v > 31) {
@@ -189,6 +199,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'F': o->flat = true; break;
 		case 'R': o->reassemble = true; break;
 		case 'f': o->overwrite = true; break;
+		case 'X': o->xen_filter = true; break;
 		case OPT_NUM_THREADS:
 			if (!cli_parse_size(optarg, &v) || v > 1024) {
 				fprintf(stderr, "%s: --num-threads: '%s' is not a number from 0 to 1024\n",
@@ -216,7 +227,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_NON_MMAP: o->non_mmap = true; break;
-		case OPT_MMAP: o->force_mmap = true; break;
+		case OPT_MMAP: break;	// the default now; kept for scripts
+		case OPT_ESTIMATE: o->estimate = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
@@ -228,6 +240,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (codecs && o->format == FORMAT_ELF) {
 		fprintf(stderr, "%s: -E writes no compressed pages: drop -c/-l/-z\n", program);
+		return EXIT_USAGE;
+	}
+	if (o->estimate && (o->reassemble || o->dump_dmesg || o->flat ||
+			    o->format == FORMAT_ELF)) {
+		fprintf(stderr, "%s: --estimate sizes a kdump-compressed dump: drop -R, -F, -E and --dump-dmesg\n",
+			program);
 		return EXIT_USAGE;
 	}
 	if (o->reassemble) {
@@ -245,6 +263,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return EXIT_USAGE;
 	}
 	o->vmcore_path = argv[optind++];
+	if (o->estimate) {
+		if (optind < argc) {
+			fprintf(stderr, "%s: --estimate writes no OUTPUT: drop '%s'\n",
+				program, argv[optind]);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
 	if (optind < argc)
 		o->output_path = argv[optind++];
 	if (optind < argc) {
@@ -309,11 +335,15 @@ struct input {
 	size_t notes_size;
 	uint64_t vmcoreinfo_offset, vmcoreinfo_size;
 	bool non_mmap;			/* never vmcore_map_phys() */
+	struct xen *xen;		/* a Xen machine core, else NULL */
+	struct vmcore_xen_dom0 dom0;	/* its dom0 VMCOREINFO, if found */
 };
 
 static void input_deinit(struct input *in)
 {
 	free(in->notes);
+	vmcore_xen_dom0_deinit(&in->dom0);
+	xen_destroy(in->xen);
 	xlat_destroy(in->x);
 	vmcoreinfo_destroy(in->vi);
 	vmcore_close(in->vm);
@@ -336,10 +366,27 @@ static struct crash_error *build_notes(struct input *in)
 			(((size_t)notes[i].desc_size + 3) & ~(size_t)3);
 		// vmcore.h caps the notes at VMCORE_MAX_NOTES_SIZE in all.
 	}
+	// A Xen dump gets dom0's VMCOREINFO as a "VMCOREINFO" note, so that
+	// crashdmesg reads the copy without a hint or a scan.
+	bool add_dom0 = in->xen && in->dom0.text;
+	for (size_t i = 0; i < count && add_dom0; i++)
+		if (strcmp(notes[i].name, "VMCOREINFO") == 0)
+			add_dom0 = false;
+	if (add_dom0)
+		size += 12 + 12 + ((in->dom0.size + 3) & ~(size_t)3);
 	uint8_t *buf = calloc(1, size ? size : 1);
 	if (!buf)
 		return &crash_enomem;
 	size_t pos = 0;
+	if (add_dom0) {
+		rd_put_uint(f, buf, 4, 11);
+		rd_put_uint(f, buf + 4, 4, in->dom0.size);
+		memcpy(buf + 12, "VMCOREINFO", 10);
+		memcpy(buf + 24, in->dom0.text, in->dom0.size);
+		in->vmcoreinfo_offset = 24;
+		in->vmcoreinfo_size = in->dom0.size;
+		pos = 24 + ((in->dom0.size + 3) & ~(size_t)3);
+	}
 	for (size_t i = 0; i < count; i++) {
 		size_t namesz = strlen(notes[i].name) + 1;
 		rd_put_uint(f, buf + pos, 4, namesz);
@@ -369,7 +416,37 @@ static int input_open(const struct options *o, struct input *in)
 		goto fail;
 	const char *text;
 	size_t text_size;
-	err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+	// A Xen machine core: dom0's VMCOREINFO (lib/vmcore_xen.h) gives the
+	// page size and the header's kernel; without it, Xen's own.
+	err = vmcore_xen_create(in->vm, warn_stderr, &in->xen);
+	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
+		goto fail;
+	if (in->xen) {
+		struct vmcore_xen_hints hints = {0};
+		if (strcmp(o->vmcore_path, "/proc/vmcore") == 0)
+			crash_error_destroy(vmcore_xen_cmdline("/proc/cmdline", &hints));
+		err = vmcore_xen_dom0(in->vm, in->xen, NULL, &hints, &in->dom0);
+		if (!err) {
+			text = in->dom0.text;
+			text_size = in->dom0.size;
+		} else if (xen_vmcoreinfo(in->xen)) {
+			fprintf(stderr, "%s: warning: %s: %s; using Xen's VMCOREINFO\n",
+				program, o->vmcore_path, err->message);
+			crash_error_destroy(err);
+			err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+			if (err && crash_error_catch(&err, CRASH_ERR_NOT_FOUND)) {
+				size_t n;
+				const struct vmcore_note *nt = vmcore_notes(in->vm, &n);
+				for (size_t i = 0; i < n; i++)
+					if (strcmp(nt[i].name, "VMCOREINFO_XEN") == 0) {
+						text = (const char *)nt[i].desc;
+						text_size = nt[i].desc_size;
+					}
+			}
+		}
+	} else {
+		err = vmcore_vmcoreinfo(in->vm, &text, &text_size);
+	}
 	if (err) {
 		if (err->code == CRASH_ERR_NOT_FOUND) {
 			fprintf(stderr, "%s: %s: no VMCOREINFO note: page size and kernel layout unknown\n",
@@ -427,7 +504,19 @@ static int input_open(const struct options *o, struct input *in)
 		return EXIT_UNREADABLE;
 	}
 
-	err = vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
+	// On a Xen dump the translation is dom0's, through its p2m (for
+	// --dump-dmesg and the header's utsname); pfns are machine frames,
+	// which dom0's struct pages do not describe: build_bitmaps() filters
+	// zero pages and -X only.
+	if (in->xen && !in->dom0.text)
+		err = crash_error_create(CRASH_ERR_UNSUPPORTED,
+					 "Xen dump without dom0's VMCOREINFO: "
+					 "no dom0 translation");
+	else if (in->xen)
+		err = vmcore_xen_dom0_xlat_create(in->vm, in->xen, in->vi,
+						  warn_stderr, &in->x);
+	else
+		err = vmcore_xlat_create(in->vm, in->vi, warn_stderr, &in->x);
 	if (err && err->code == CRASH_ERR_NOMEM)
 		goto fail;
 	if (err) {
@@ -622,34 +711,36 @@ static struct crash_error *read_page(struct input *in, uint64_t pfn,
 }
 
 /*
- * The dumpable pages in pfn order, in runs of up to @chunk bytes, each
- * borrowed from vmcore_map_phys() or else read into @buf.  For
- * each run, @batch (if not NULL) sees all its pages at once (the threaded
- * compressor), then @fn gets each page in order (NULL when it could not be
- * read, with the read error).  Stops early on a signal or when a callback
- * fails.
+ * for_each_page(): the dumpable pages in pfn order, in runs of up to
+ * @chunk bytes (next_run()); @fn gets each page in order (NULL when it
+ * could not be read, with the read error).  Stops early on a signal or when
+ * @fn fails.  The kdump copy has its own pipelined loop (kdump_pipeline()).
  */
 typedef struct crash_error *page_fn(void *arg, uint64_t pfn,
 				    const uint8_t *page,
 				    const struct crash_error *read_err);
-typedef struct crash_error *batch_fn(void *arg, uint64_t pfn, uint64_t count,
-				     const uint8_t *pages,
-				     struct crash_error *const *read_errs);
 
-static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
-					 uint8_t *buf, size_t chunk,
-					 struct progress *prog, uint64_t *done,
-					 batch_fn *batch, page_fn *fn, void *arg)
+/* One run of dumpable pages: pfns [pfn, pfn + count) at @pages. */
+struct page_run {
+	uint64_t pfn, count;
+	const uint8_t *pages;
+};
+
+/*
+ * The next run of set bits of @map at or after *@cursor, up to
+ * @chunk_pages long: borrowed from an mmap() window when it lies in one
+ * PT_LOAD's file bytes (no copy), else read into @buf, page by page after a
+ * failed bulk read (perrs[i] the error of page i, NULL if read).  The
+ * window stays valid across one more call (VMCORE_MAP_WINDOWS is 2), which
+ * the pipelined copy relies on.  False at the end of the map.
+ */
+static bool next_run(struct input *in, const uint8_t *map, uint64_t *cursor,
+		     uint8_t *buf, uint64_t chunk_pages,
+		     struct crash_error **perrs, struct page_run *ret)
 {
-	uint64_t chunk_pages = chunk / in->page_size;
-	uint64_t pfn = 0;
-	struct crash_error *err = NULL;
-	struct crash_error **perrs = calloc(chunk_pages, sizeof(*perrs));
-	if (!perrs)
-		return &crash_enomem;
-	while (pfn < in->max_mapnr && !err) {
-		if (stop_signal)
-			break;
+	uint64_t pfn = *cursor;
+	// Bounded by max_mapnr; zero words of the bitmap are skipped whole.
+	while (pfn < in->max_mapnr) {
 		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
 			uint64_t w;
 			memcpy(&w, map + pfn / 8, 8);
@@ -658,42 +749,61 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 				continue;
 			}
 		}
-		if (!bit_test(map, pfn)) {
-			pfn++;
-			continue;
+		if (bit_test(map, pfn))
+			break;
+		pfn++;
+	}
+	if (pfn >= in->max_mapnr) {
+		*cursor = pfn;
+		return false;
+	}
+	uint64_t n = 1;
+	while (n < chunk_pages && pfn + n < in->max_mapnr && bit_test(map, pfn + n))
+		n++;
+	const uint8_t *pages = NULL;
+	if (in->non_mmap ||
+	    vmcore_map_phys(in->vm, pfn * in->page_size, n * in->page_size, &pages)) {
+		pages = buf;
+		struct crash_error *rerr = vmcore_read_phys(
+			in->vm, pfn * in->page_size, buf, n * in->page_size);
+		if (rerr) {
+			// Page by page: one bad page must not cost its run.
+			for (uint64_t i = 0; i < n; i++)
+				perrs[i] = read_page(in, pfn + i, buf + i * in->page_size);
+			crash_error_destroy(rerr);
 		}
-		uint64_t n = 1;
-		while (n < chunk_pages && pfn + n < in->max_mapnr &&
-		       bit_test(map, pfn + n))
-			n++;
-		// Borrowed from an mmap() window when the run lies in one
-		// PT_LOAD's file bytes (no copy); else read into buf.
-		const uint8_t *pages = NULL;
-		if (in->non_mmap ||
-		    vmcore_map_phys(in->vm, pfn * in->page_size,
-				    n * in->page_size, &pages)) {
-			pages = buf;
-			struct crash_error *rerr = vmcore_read_phys(
-				in->vm, pfn * in->page_size, buf, n * in->page_size);
-			if (rerr) {
-				// Page by page: one bad page must not cost its run.
-				for (uint64_t i = 0; i < n; i++)
-					perrs[i] = read_page(in, pfn + i,
-							     buf + i * in->page_size);
-				crash_error_destroy(rerr);
-			}
-		}
-		if (batch)
-			err = batch(arg, pfn, n, pages, perrs);
-		for (uint64_t i = 0; i < n && !err; i++)
-			err = fn(arg, pfn + i, perrs[i] ? NULL : pages + i * in->page_size,
-				 perrs[i]);
-		for (uint64_t i = 0; i < n; i++) {
-			crash_error_destroy(perrs[i]);
-			perrs[i] = NULL;
-		}
-		pfn += n;
-		*done += n;
+	}
+	*cursor = pfn + n;
+	*ret = (struct page_run){.pfn = pfn, .count = n, .pages = pages};
+	return true;
+}
+
+static void perrs_clear(struct crash_error **perrs, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		crash_error_destroy(perrs[i]);
+		perrs[i] = NULL;
+	}
+}
+
+static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
+					 uint8_t *buf, size_t chunk,
+					 struct progress *prog, uint64_t *done,
+					 page_fn *fn, void *arg)
+{
+	uint64_t chunk_pages = chunk / in->page_size, cursor = 0;
+	struct crash_error *err = NULL;
+	struct crash_error **perrs = calloc(chunk_pages, sizeof(*perrs));
+	struct page_run run;
+	if (!perrs)
+		return &crash_enomem;
+	while (!err && !stop_signal &&
+	       next_run(in, map, &cursor, buf, chunk_pages, perrs, &run)) {
+		for (uint64_t i = 0; i < run.count && !err; i++)
+			err = fn(arg, run.pfn + i,
+				 perrs[i] ? NULL : run.pages + i * in->page_size, perrs[i]);
+		perrs_clear(perrs, run.count);
+		*done += run.count;
 		progress_update(prog, *done * in->page_size);
 	}
 	free(perrs);
@@ -701,163 +811,337 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
 }
 
 /*
- * --num-threads N > 1: the pages of each run are compressed by N threads
- * (one codec each) into per-page slots, then written in pfn order by the
- * main thread.  The threads share nothing but read-only input and their own
- * slots; they are joined before any slot is read.
+ * The part of a page's handling that reads it: the zero check, the codec,
+ * and a copy of the payload out of the mapping (map_guard.h G1).  Run
+ * through map_guard_run(), so a SIGBUS abandons it and loses the page.
  */
-enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST };
-
-struct compress_slice {
-	struct codec *codec;
-	const uint8_t *pages;
-	struct crash_error *const *read_errs;
-	uint64_t first, count;
+struct page_job {
+	const uint8_t *page;
 	uint32_t page_size;
 	bool zero_check;
-	uint8_t *out;		/* slot i at out + i * page_size */
-	uint32_t *sizes, *flags;
-	uint8_t *kinds;
+	struct codec *codec;	/* NULL: the zero check only */
+	uint8_t *copy_to;	/* NULL, or where the payload goes (codec_bound()) */
+	// Results.
+	bool zero;
+	const uint8_t *payload;
+	uint32_t size, flags;
 	struct crash_error *err;
 };
 
-static void *compress_slice_run(void *arg)
+static void page_job_run(void *arg)
 {
-	struct compress_slice *c = arg;
-	for (uint64_t i = c->first; i < c->first + c->count && !c->err; i++) {
-		const uint8_t *page = c->pages + i * c->page_size, *payload;
-		if (c->read_errs[i]) {
-			c->kinds[i] = SLOT_LOST;
-			continue;
-		}
-		if (c->zero_check && page_is_zero(page, c->page_size)) {
-			c->kinds[i] = SLOT_ZERO;
-			continue;
-		}
-		c->kinds[i] = SLOT_DATA;
-		c->err = codec_page(c->codec, page, &payload, &c->sizes[i], &c->flags[i]);
-		if (!c->err)
-			memcpy(c->out + i * c->page_size, payload, c->sizes[i]);
+	struct page_job *j = arg;
+	j->zero = j->zero_check && page_is_zero(j->page, j->page_size);
+	if (j->zero || !j->codec)
+		return;
+	if (j->copy_to) {
+		j->err = codec_page_into(j->codec, j->page, j->copy_to, &j->size,
+					 &j->flags);
+		j->payload = j->copy_to;
+	} else {
+		j->err = codec_page(j->codec, j->page, &j->payload, &j->size,
+				    &j->flags);
 	}
-	return NULL;
 }
+
+/*
+ * The kdump copy is a pipeline.  The main thread finds and maps (or reads)
+ * run k+1 and hands run k-1's results to the writer, while compress
+ * workers (--num-threads of them, one by default) zero-check and compress
+ * run k into per-page slots; a file sink's own thread then writes.
+ *  P1. Each worker has its own codec and touches only its slice of the run
+ *      and of the slots.
+ *  P2. The main thread reads a slot set only after every worker is done
+ *      with it (kdump_pool_wait()), and submits the next set only then:
+ *      two slot sets, each with its own read buffer, alternate.
+ *  P3. A run's mapped pages stay valid while it is compressed: the main
+ *      thread maps only the one next run meanwhile (next_run()).
+ *  P4. Pages reach the writer in pfn order whatever the thread count, and
+ *      compression is per page: the output is byte-identical.
+ * If no worker thread can be started, the main thread compresses each run
+ * itself before writing it.
+ */
+enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS };
+
+/* One run in flight: its pages, read errors and compressed slots. */
+struct slot_set {
+	struct page_run run;
+	uint8_t *buf;		/* the run when it could not be mapped */
+	struct crash_error **perrs;
+	uint8_t *out;		/* slot i at out + i * slot_size */
+	uint32_t *sizes, *flags;
+	uint8_t *kinds;
+};
+
+struct compress_slice {
+	struct codec *codec;
+	struct slot_set *set;
+	uint64_t first, count;
+	uint32_t page_size;
+	size_t slot_size;
+	bool zero_check;
+	struct crash_error *err;
+};
+
+static void compress_slice_run(struct compress_slice *c)
+{
+	struct slot_set *set = c->set;
+	for (uint64_t i = c->first; i < c->first + c->count && !c->err; i++) {
+		if (set->perrs[i]) {
+			set->kinds[i] = SLOT_LOST;
+			continue;
+		}
+		// G1: the page is read, the slot written; a SIGBUS loses it.
+		struct page_job j = {
+			.page = set->run.pages + i * c->page_size,
+			.page_size = c->page_size, .zero_check = c->zero_check,
+			.codec = c->codec, .copy_to = set->out + i * c->slot_size,
+		};
+		if (!map_guard_run(page_job_run, &j)) {
+			set->kinds[i] = SLOT_LOST_SIGBUS;
+			continue;
+		}
+		set->kinds[i] = j.zero ? SLOT_ZERO : SLOT_DATA;
+		set->sizes[i] = j.size;
+		set->flags[i] = j.flags;
+		c->err = j.err;
+	}
+}
+
+struct kdump_copy;
+
+struct pool_worker {
+	struct kdump_copy *k;
+	unsigned int index;
+};
 
 struct kdump_copy {
 	struct kdump_writer *w;
-	struct codec *codec;
 	bool zero_pages;	/* level bit 1 */
 	uint32_t page_size;
+	size_t slot_size;	/* codec_bound(): a page or LZO's worst case */
 	struct copy_stats *st;
-	/* Threaded compression: NULL codecs when single-threaded. */
-	unsigned int threads;
-	struct codec **codecs;
-	uint8_t *out;
-	uint32_t *sizes, *flags;
-	uint8_t *kinds;
-	uint64_t batch_pfn;
-};
-
-static struct crash_error *kdump_batch(void *arg, uint64_t pfn, uint64_t count,
-				       const uint8_t *pages,
-				       struct crash_error *const *read_errs)
-{
-	struct kdump_copy *k = arg;
+	struct slot_set sets[2];
+	// The workers (P1, P2): slices[t] is worker t's part of the set
+	// submitted last; generation counts submissions.
+	unsigned int threads;		/* codecs and slices */
+	unsigned int started;		/* worker threads running */
+	struct codec *codecs[KDUMP_THREADS_MAX];
 	struct compress_slice slices[KDUMP_THREADS_MAX];
 	pthread_t tids[KDUMP_THREADS_MAX];
-	bool started[KDUMP_THREADS_MAX] = {false};
-	uint64_t per = (count + k->threads - 1) / k->threads;
-	struct crash_error *err = NULL;
-	k->batch_pfn = pfn;
-	for (unsigned t = 0; t < k->threads; t++) {
-		uint64_t first = t * per < count ? t * per : count;
-		slices[t] = (struct compress_slice){
-			.codec = k->codecs[t], .pages = pages, .read_errs = read_errs,
-			.first = first, .count = count - first < per ? count - first : per,
-			.page_size = k->page_size, .zero_check = k->zero_pages,
-			.out = k->out, .sizes = k->sizes, .flags = k->flags,
-			.kinds = k->kinds,
-		};
-		// Slice 0 runs here; a thread that cannot start runs here too.
-		if (t > 0 && slices[t].count)
-			started[t] = pthread_create(&tids[t], NULL, compress_slice_run,
-						    &slices[t]) == 0;
+	struct pool_worker workers[KDUMP_THREADS_MAX];
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	bool pool_ready;		/* lock and conditions initialised */
+	uint64_t generation;
+	unsigned int pending;
+	bool stop;
+};
+
+static void *pool_worker_run(void *arg)
+{
+	struct pool_worker *pw = arg;
+	struct kdump_copy *k = pw->k;
+	uint64_t seen = 0;
+	pthread_mutex_lock(&k->lock);
+	// Ends when stopped; each pass serves one submission.
+	for (;;) {
+		while (k->generation == seen && !k->stop)
+			pthread_cond_wait(&k->go, &k->lock);
+		if (k->stop)
+			break;
+		seen = k->generation;
+		pthread_mutex_unlock(&k->lock);
+		compress_slice_run(&k->slices[pw->index]);
+		pthread_mutex_lock(&k->lock);
+		if (--k->pending == 0)
+			pthread_cond_signal(&k->done);
 	}
-	for (unsigned t = 0; t < k->threads; t++)
-		if (!started[t])
-			compress_slice_run(&slices[t]);
-	for (unsigned t = 0; t < k->threads; t++) {
-		if (started[t])
-			pthread_join(tids[t], NULL);
-		if (slices[t].err && !err)
-			err = slices[t].err;
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* Hand @set to the workers (P2: none is busy), or compress it here. */
+static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
+{
+	unsigned int n = k->started ? k->started : 1;
+	uint64_t count = set->run.count, per = (count + n - 1) / n;
+	for (unsigned int t = 0; t < n; t++) {
+		uint64_t first = t * per < count ? t * per : count;
+		k->slices[t] = (struct compress_slice){
+			.codec = k->codecs[t], .set = set, .first = first,
+			.count = count - first < per ? count - first : per,
+			.page_size = k->page_size, .slot_size = k->slot_size,
+			.zero_check = k->zero_pages,
+		};
+	}
+	if (!k->started) {
+		compress_slice_run(&k->slices[0]);
+		return;
+	}
+	pthread_mutex_lock(&k->lock);
+	k->pending = k->started;
+	k->generation++;
+	pthread_cond_broadcast(&k->go);
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* Wait for the submitted set (P2); the first compression error. */
+static struct crash_error *kdump_pool_wait(struct kdump_copy *k)
+{
+	struct crash_error *err = NULL;
+	if (k->started) {
+		pthread_mutex_lock(&k->lock);
+		while (k->pending)
+			pthread_cond_wait(&k->done, &k->lock);
+		pthread_mutex_unlock(&k->lock);
+	}
+	for (unsigned int t = 0; t < (k->started ? k->started : 1); t++) {
+		if (k->slices[t].err && !err)
+			err = k->slices[t].err;
 		else
-			crash_error_destroy(slices[t].err);
+			crash_error_destroy(k->slices[t].err);
+		k->slices[t].err = NULL;
 	}
 	return err;
 }
 
-static struct crash_error *kdump_page(void *arg, uint64_t pfn,
-				      const uint8_t *page,
-				      const struct crash_error *read_err)
+/* Page @i of @set to the writer, in pfn order (P4). */
+static struct crash_error *kdump_slot_write(struct kdump_copy *k,
+					    const struct slot_set *set,
+					    uint64_t i)
 {
-	struct kdump_copy *k = arg;
-	const uint8_t *payload;
-	uint32_t size, flags;
-	if (!page) {
-		note_lost(k->st, pfn, read_err);
+	uint64_t pfn = set->run.pfn + i;
+	switch (set->kinds[i]) {
+	case SLOT_LOST:
+		note_lost(k->st, pfn, set->perrs[i]);
 		return kdump_writer_lost(k->w, pfn);
-	}
-	if (k->codecs) {
-		uint64_t i = pfn - k->batch_pfn;
-		if (k->kinds[i] == SLOT_ZERO) {
-			k->st->zero_pages++;
-			return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
-		}
-		return kdump_writer_page(k->w, pfn, false, k->out + i * k->page_size,
-					 k->sizes[i], k->flags[i]);
-	}
-	if (k->zero_pages && page_is_zero(page, k->page_size)) {
+	case SLOT_LOST_SIGBUS:
+		note_lost(k->st, pfn, &map_guard_sigbus_error);
+		return kdump_writer_lost(k->w, pfn);
+	case SLOT_ZERO:
 		k->st->zero_pages++;
 		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
+	default:
+		return kdump_writer_page(k->w, pfn, false, set->out + i * k->slot_size,
+					 set->sizes[i], set->flags[i]);
 	}
-	struct crash_error *err = codec_page(k->codec, page, &payload, &size, &flags);
-	if (err)
-		return err;
-	return kdump_writer_page(k->w, pfn, false, payload, size, flags);
 }
 
-/* Set up --num-threads: a codec per thread and the per-page slots. */
-static struct crash_error *kdump_copy_threads(struct kdump_copy *k,
-					      enum codec_kind kind,
-					      unsigned int threads,
-					      size_t chunk)
+/*
+ * Set up the pipeline: @threads codecs (1 to KDUMP_THREADS_MAX), two slot
+ * sets for runs of @chunk bytes, and the worker threads (as many as start).
+ */
+static struct crash_error *kdump_copy_init(struct kdump_copy *k,
+					   enum codec_kind kind,
+					   unsigned int threads, size_t chunk)
 {
 	size_t pages = chunk / k->page_size;
-	k->codecs = calloc(threads, sizeof(*k->codecs));
-	k->out = malloc(chunk);
-	k->sizes = calloc(pages, sizeof(*k->sizes));
-	k->flags = calloc(pages, sizeof(*k->flags));
-	k->kinds = calloc(pages, 1);
-	if (!k->codecs || !k->out || !k->sizes || !k->flags || !k->kinds)
-		return &crash_enomem;
-	k->threads = threads;
-	for (unsigned t = 0; t < threads; t++) {
+	for (unsigned int t = 0; t < threads; t++) {
 		struct crash_error *err = codec_create(kind, k->page_size, &k->codecs[t]);
 		if (err)
 			return err;
+		k->threads = t + 1;
+	}
+	k->slot_size = codec_bound(k->codecs[0]);
+	for (int s = 0; s < 2; s++) {
+		struct slot_set *set = &k->sets[s];
+		set->buf = malloc(chunk);
+		set->perrs = calloc(pages, sizeof(*set->perrs));
+		set->out = malloc(pages * k->slot_size);
+		set->sizes = calloc(pages, sizeof(*set->sizes));
+		set->flags = calloc(pages, sizeof(*set->flags));
+		set->kinds = calloc(pages, 1);
+		if (!set->buf || !set->perrs || !set->out || !set->sizes ||
+		    !set->flags || !set->kinds)
+			return &crash_enomem;
+	}
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->go, NULL);
+	pthread_cond_init(&k->done, NULL);
+	k->pool_ready = true;
+	for (unsigned int t = 0; t < threads; t++) {
+		k->workers[t] = (struct pool_worker){.k = k, .index = t};
+		if (pthread_create(&k->tids[t], NULL, pool_worker_run, &k->workers[t]))
+			break;
+		k->started = t + 1;
 	}
 	return NULL;
 }
 
 static void kdump_copy_deinit(struct kdump_copy *k)
 {
-	for (unsigned t = 0; k->codecs && t < k->threads; t++)
+	if (k->pool_ready) {
+		pthread_mutex_lock(&k->lock);
+		k->stop = true;
+		pthread_cond_broadcast(&k->go);
+		pthread_mutex_unlock(&k->lock);
+		for (unsigned int t = 0; t < k->started; t++)
+			pthread_join(k->tids[t], NULL);
+		pthread_cond_destroy(&k->done);
+		pthread_cond_destroy(&k->go);
+		pthread_mutex_destroy(&k->lock);
+	}
+	for (unsigned int t = 0; t < k->threads; t++)
 		codec_destroy(k->codecs[t]);
-	free(k->codecs);
-	free(k->out);
-	free(k->sizes);
-	free(k->flags);
-	free(k->kinds);
+	for (int s = 0; s < 2; s++) {
+		struct slot_set *set = &k->sets[s];
+		if (set->perrs)
+			perrs_clear(set->perrs, set->run.count);
+		free(set->buf);
+		free(set->perrs);
+		free(set->out);
+		free(set->sizes);
+		free(set->flags);
+		free(set->kinds);
+	}
+}
+
+/*
+ * The pipelined loop (P1-P4): every dumpable page to the writer.  Stops
+ * after the run in hand on a signal, at the first writer or compression
+ * error (returned).
+ */
+static struct crash_error *kdump_pipeline(struct input *in, const uint8_t *map,
+					  size_t chunk, struct progress *prog,
+					  struct kdump_copy *k, uint64_t *done)
+{
+	uint64_t chunk_pages = chunk / in->page_size, cursor = 0;
+	struct crash_error *err = NULL;
+	int cur = 0;
+	bool have = !stop_signal && next_run(in, map, &cursor, k->sets[0].buf,
+					     chunk_pages, k->sets[0].perrs,
+					     &k->sets[0].run);
+	if (have)
+		kdump_pool_submit(k, &k->sets[0]);
+	while (have) {
+		struct slot_set *set = &k->sets[cur], *next = &k->sets[cur ^ 1];
+		// P3: the next run is mapped while this one is compressed.
+		bool have_next = !stop_signal &&
+				 next_run(in, map, &cursor, next->buf, chunk_pages,
+					  next->perrs, &next->run);
+		err = kdump_pool_wait(k);
+		if (have_next && !err)
+			kdump_pool_submit(k, next);
+		for (uint64_t i = 0; i < set->run.count && !err; i++)
+			err = kdump_slot_write(k, set, i);
+		perrs_clear(set->perrs, set->run.count);
+		*done += set->run.count;
+		set->run.count = 0;
+		if (err) {
+			// Let the workers finish the submitted set before
+			// its slots are freed.
+			if (have_next) {
+				struct crash_error *e2 = kdump_pool_wait(k);
+				crash_error_destroy(e2);
+			}
+			break;
+		}
+		progress_update(prog, *done * in->page_size);
+		have = have_next;
+		cur ^= 1;
+	}
+	return err;
 }
 
 /* ELF: zero pages are excluded before the layout is fixed (spec §3). */
@@ -873,11 +1157,27 @@ static struct crash_error *zero_scan_page(void *arg, uint64_t pfn,
 {
 	struct zero_scan *z = arg;
 	(void)read_err;
-	if (page && page_is_zero(page, z->page_size)) {
+	struct page_job j = {.page = page, .page_size = z->page_size,
+			     .zero_check = true};
+	// A page lost to SIGBUS stays in the plan; the copy loses it.
+	if (page && map_guard_run(page_job_run, &j) && j.zero) {
 		bit_clear(z->map, pfn);
 		z->st->zero_pages++;
 	}
 	return NULL;
+}
+
+/* A memcpy out of a mapping, for map_guard_run(). */
+struct mapped_copy {
+	uint8_t *dst;
+	const uint8_t *src;
+	size_t size;
+};
+
+static void mapped_copy_run(void *arg)
+{
+	struct mapped_copy *mc = arg;
+	memcpy(mc->dst, mc->src, mc->size);
 }
 
 /*
@@ -902,8 +1202,17 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 			size_t n = end - pos < chunk ? (size_t)(end - pos) : chunk;
 			const uint8_t *data = buf;
 			struct crash_error *rerr = NULL;
-			if (in->non_mmap || vmcore_map_phys(in->vm, pos, n, &data))
+			if (in->non_mmap || vmcore_map_phys(in->vm, pos, n, &data)) {
 				rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			} else {
+				// G1, G2: copied out of the mapping under a
+				// guard; on SIGBUS read again (page by page on
+				// a read error, below).
+				struct mapped_copy mc = {.dst = buf, .src = data, .size = n};
+				data = buf;
+				if (!map_guard_run(mapped_copy_run, &mc))
+					rerr = vmcore_read_phys(in->vm, pos, buf, n);
+			}
 			if (rerr) {
 				crash_error_destroy(rerr);
 				// Page by page, up to the next page boundary each.
@@ -945,7 +1254,8 @@ static void json_string(FILE *f, const char *s)
 }
 
 static void print_json(const struct options *o, const struct input *in,
-		       const struct copy_stats *st, int rc)
+		       const struct copy_stats *st, const struct dump_sink *sink,
+		       int rc)
 {
 	FILE *f = o->output_path ? stdout : stderr;
 	fprintf(f, "{\"vmcore\":");
@@ -976,10 +1286,149 @@ static void print_json(const struct options *o, const struct input *in,
 		json_string(f, st->filter_fallback);
 	else
 		fprintf(f, "null");
+	// The digest of what OUTPUT (or the stream) holds; null when the
+	// sink was not finished (interrupted, failed, --dump-dmesg).
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+	fprintf(f, ",\"output_sha256\":");
+	if (sink && dump_sink_sha256(sink, digest)) {
+		sha256_hex(digest, hex);
+		fprintf(f, "\"%s\"", hex);
+	} else {
+		fprintf(f, "null");
+	}
 	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s"
 		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size, st->seconds,
 		st->complete ? "true" : "false", st->interrupted ? "true" : "false", rc);
 	fflush(f);
+}
+
+/*
+ * --estimate: the size the same options would write, without writing.
+ * The filter runs as for a real copy (the same bitmaps, the same counts);
+ * then one dumpable page in ESTIMATE_SAMPLE_EVERY (fewer on small dumps,
+ * see estimate_sampled(): deterministic and spread over all of memory) is
+ * read, zero-checked and compressed as the copy would.  The sample's payload
+ * bytes and zero pages are scaled to the dumpable count; the headers,
+ * bitmaps and descriptor table are exact (kdump_layout_compute()).  A page
+ * that cannot be read counts as a raw page.  The one JSON object goes to
+ * stdout; exit 0, or 2 when the input is unreadable.
+ */
+enum {
+	ESTIMATE_SAMPLE_EVERY = 64,
+	// Fewer dumpable pages than 64 times this: a denser sample (all of a
+	// trimmed core's few pages), since the error grows as the sample
+	// shrinks.
+	ESTIMATE_SAMPLE_TARGET = 4096,
+};
+
+/*
+ * Is @pfn in the sample?  A fixed mix of the pfn (splitmix64's finaliser)
+ * picks one pfn in @every: deterministic, but blind to strides in memory
+ * (a fill pattern every 64 pages, huge pages) that a plain "every 64th"
+ * would line up with.
+ */
+static bool estimate_sampled(uint64_t pfn, uint64_t every)
+{
+	uint64_t z = pfn + 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z % every == 0;
+}
+
+static int estimate(const struct options *o, struct input *in,
+		    const uint8_t *dump, const struct copy_stats *st,
+		    const struct kdump_header_info *info, uint64_t t_start)
+{
+	struct codec *codec = NULL;
+	struct kdump_layout layout;
+	uint32_t ps = in->page_size;
+	uint8_t *buf = malloc(ps);
+	struct crash_error *err = buf ? codec_create(o->codec, ps, &codec)
+				      : &crash_enomem;
+	if (!err)
+		err = kdump_layout_compute(info, st->dumpable_pages, &layout);
+	if (err) {
+		print_error(o->vmcore_path, err);
+		crash_error_destroy(err);
+		codec_destroy(codec);
+		free(buf);
+		return EXIT_UNREADABLE;
+	}
+	uint64_t sampled = 0, sampled_zero = 0, sampled_bytes = 0;
+	uint64_t every = st->dumpable_pages / ESTIMATE_SAMPLE_TARGET;
+	every = every < 1 ? 1 : every > ESTIMATE_SAMPLE_EVERY ? ESTIMATE_SAMPLE_EVERY : every;
+	// Bounded by max_mapnr; zero words of the bitmap are skipped whole.
+	for (uint64_t pfn = 0; pfn < in->max_mapnr && !stop_signal; pfn++) {
+		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
+			uint64_t w;
+			memcpy(&w, dump + pfn / 8, 8);
+			if (!w) {
+				pfn += 63;
+				continue;
+			}
+		}
+		if (!bit_test(dump, pfn) || !estimate_sampled(pfn, every))
+			continue;
+		const uint8_t *page = NULL;
+		if (in->non_mmap || vmcore_map_phys(in->vm, pfn * ps, ps, &page)) {
+			struct crash_error *rerr = read_page(in, pfn, buf);
+			page = rerr ? NULL : buf;
+			crash_error_destroy(rerr);
+		}
+		sampled++;
+		if (!page) {
+			sampled_bytes += ps;
+			continue;
+		}
+		struct page_job j = {.page = page, .page_size = ps,
+				     .zero_check = o->dump_level & 1, .codec = codec};
+		if (!map_guard_run(page_job_run, &j)) {
+			sampled_bytes += ps;
+			continue;
+		}
+		if (j.zero) {
+			sampled_zero++;
+			continue;
+		}
+		err = j.err;
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			codec_destroy(codec);
+			free(buf);
+			return EXIT_UNREADABLE;
+		}
+		sampled_bytes += j.size;
+	}
+	codec_destroy(codec);
+	free(buf);
+	// Scaled in floating point: counts up to 2^52 pages stay exact enough.
+	double scale = sampled ? (double)st->dumpable_pages / (double)sampled : 0;
+	uint64_t zero = (uint64_t)(sampled_zero * scale + 0.5);
+	uint64_t data = (uint64_t)(sampled_bytes * scale + 0.5);
+	uint64_t bytes = layout.data_offset + (info->shared_zero_page ? ps : 0) + data;
+	printf("{\"pages_total\":%" PRIu64 ",\"pages_kept\":%" PRIu64
+	       ",\"pages_excluded\":{\"zero\":%" PRIu64 ",\"cache\":%" PRIu64
+	       ",\"cache_private\":%" PRIu64 ",\"user\":%" PRIu64 ",\"free\":%" PRIu64
+	       ",\"hwpoison\":%" PRIu64 ",\"offline\":%" PRIu64 ",\"unaccepted\":%" PRIu64
+	       "},\"pages_sampled\":%" PRIu64 ",\"bytes_estimate\":%" PRIu64
+	       ",\"dump_level\":%u,\"codec\":\"%s\",\"filter_fallback\":",
+	       st->ram_pages, st->dumpable_pages - zero, zero, st->filtered.cache,
+	       st->filtered.cache_private, st->filtered.user, st->filtered.free,
+	       st->filtered.hwpoison, st->filtered.offline, st->filtered.unaccepted,
+	       sampled, bytes, o->dump_level, codec_name(o->codec));
+	if (st->filter_fallback)
+		json_string(stdout, st->filter_fallback);
+	else
+		fputs("null", stdout);
+	printf(",\"seconds\":%.3f}\n", (double)(progress_now_ns() - t_start) / 1e9);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing the estimate: %s\n", program, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return stop_signal ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /* -R: a flattened stream on stdin back into OUTPUT. */
@@ -1126,6 +1575,37 @@ static size_t chunk_size(const struct options *o, uint32_t page_size)
 	return chunk < page_size ? page_size : (size_t)chunk;
 }
 
+/* crashcopy -X: drop domU and free machine frames (xen_filter.h). */
+static struct crash_error *xen_filter_bitmap(const struct input *in,
+					     uint8_t *dump)
+{
+	if (!in->xen)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "-X: not a Xen dump (no Xen notes)");
+	struct xen_filter *xf;
+	struct crash_error *err = xen_filter_create(in->xen, &xf);
+	if (err)
+		return crash_error_prefix(err, "-X");
+	for (uint64_t start = 0; start < in->max_mapnr && !err && !stop_signal;
+	     start += FILTER_WINDOW_PFNS) {
+		uint64_t n = in->max_mapnr - start < FILTER_WINDOW_PFNS
+			? in->max_mapnr - start : FILTER_WINDOW_PFNS;
+		err = xen_filter_window(xf, start, n, dump + start / 8);
+	}
+	struct xen_filter_counts c;
+	xen_filter_counts(xf, &c);
+	xen_filter_destroy(xf);
+	if (!err)
+		fprintf(stderr, "%s: -X: Xen %s, %u domains: dropped %" PRIu64
+			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
+			program, xen_version(in->xen), c.domains, c.domu, c.free,
+			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
+	if (!err && c.unknown_owner)
+		fprintf(stderr, "%s: -X: kept %" PRIu64 " allocated frames whose owner "
+			"is not on domain_list\n", program, c.unknown_owner);
+	return err;
+}
+
 /* Build the RAM and dump bitmaps and run the filter; errors printed. */
 static int build_bitmaps(const struct options *o, struct input *in,
 			 uint8_t **ram_ret, uint8_t **dump_ret,
@@ -1150,7 +1630,10 @@ static int build_bitmaps(const struct options *o, struct input *in,
 	memcpy(dump, ram, bytes);
 	st->ram_pages = bit_count(ram, in->max_mapnr);
 
-	if (!in->x) {
+	if (in->xen) {
+		// freed at the end of main() like page_filter_fallback()'s copy
+		st->filter_fallback = strdup("a Xen dump: pfns are machine frames");
+	} else if (!in->x) {
 		st->filter_fallback = "no validated address translation for mem_map";
 	} else {
 		err = page_filter_create(in->vm, in->vi, in->x, o->dump_level, &f);
@@ -1168,6 +1651,11 @@ static int build_bitmaps(const struct options *o, struct input *in,
 		const char *why = page_filter_fallback(f);
 		if (why)
 			st->filter_fallback = strdup(why);
+	}
+	if (o->xen_filter) {
+		err = xen_filter_bitmap(in, dump);
+		if (err)
+			goto fail;
 	}
 	if (st->filter_fallback && (o->dump_level & ~1u))
 		fprintf(stderr, "%s: warning: -d %u: filtering by struct page is off (%s): "
@@ -1254,33 +1742,30 @@ static void output_error(struct copy_run *r, struct crash_error *err)
  */
 static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 {
-	struct codec *codec = NULL;
 	struct kdump_writer *w = NULL;
 	uint64_t done = 0;
-	struct crash_error *err = codec_create(r->o->codec, r->in->page_size, &codec);
-	if (!err)
-		err = kdump_writer_create(r->sink, info, r->ram, r->dump,
-					  r->st->dumpable_pages, &w);
 	struct kdump_copy k = {
-		.w = w, .codec = codec, .zero_pages = r->o->dump_level & 1,
+		.zero_pages = r->o->dump_level & 1,
 		.page_size = r->in->page_size, .st = r->st,
 	};
-	if (!err && r->o->threads > 1)
-		err = kdump_copy_threads(&k, r->o->codec,
-					 r->o->threads < KDUMP_THREADS_MAX
-					 ? r->o->threads : KDUMP_THREADS_MAX, r->chunk);
+	unsigned int threads = r->o->threads < 1 ? 1
+			     : r->o->threads < KDUMP_THREADS_MAX ? r->o->threads
+			     : KDUMP_THREADS_MAX;
+	struct crash_error *err = kdump_writer_create(r->sink, info, r->ram, r->dump,
+						      r->st->dumpable_pages, &w);
+	k.w = w;
+	if (!err)
+		err = kdump_copy_init(&k, r->o->codec, threads, r->chunk);
 	if (err) {
 		print_error(NULL, err);
 		crash_error_destroy(err);
 		kdump_copy_deinit(&k);
 		kdump_writer_destroy(w);
-		codec_destroy(codec);
 		return EXIT_OUTPUT;
 	}
 	progress_init(&r->prog, STDERR_FILENO, r->show, "copying",
 		      r->st->dumpable_pages * r->in->page_size);
-	err = for_each_page(r->in, r->dump, r->buf, r->chunk, &r->prog, &done,
-			    k.codecs ? kdump_batch : NULL, kdump_page, &k);
+	err = kdump_pipeline(r->in, r->dump, r->chunk, &r->prog, &k, &done);
 	progress_deinit(&r->prog);
 	r->st->done_pages = done;
 	struct kdump_writer_counts counts;
@@ -1295,7 +1780,6 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 	r->st->complete = complete && !r->output_failed && !stop_signal;
 	kdump_copy_deinit(&k);
 	kdump_writer_destroy(w);
-	codec_destroy(codec);
 	return EXIT_OK;
 }
 
@@ -1348,8 +1832,7 @@ static int scan_zero_pages(struct copy_run *r)
 	progress_init(&r->prog, STDERR_FILENO, r->show, "zero scan",
 		      bit_count(r->dump, r->in->max_mapnr) * r->in->page_size);
 	struct crash_error *err = for_each_page(r->in, r->dump, r->buf, r->chunk,
-						&r->prog, &done, NULL,
-						zero_scan_page, &z);
+						&r->prog, &done, zero_scan_page, &z);
 	progress_deinit(&r->prog);
 	if (err) {
 		print_error(NULL, err);
@@ -1376,19 +1859,6 @@ static void report_outcome(const struct copy_run *r)
 	}
 }
 
-/*
- * Is @path on procfs (/proc/vmcore)?  Its mappings are the crashed
- * machine's RAM: no I/O can fail under them, and mmap spares the kernel an
- * ioremap per read().  A saved core on a disk is read with pread() unless
- * --mmap: a disk I/O error under a mapping is SIGBUS, which would kill the
- * copy instead of losing one page.
- */
-static bool input_on_procfs(const char *path)
-{
-	struct statfs st;
-	return path && statfs(path, &st) == 0 && st.f_type == 0x9fa0; // PROC_SUPER_MAGIC
-}
-
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -1398,6 +1868,7 @@ int main(int argc, char **argv)
 	struct kdump_header_info kinfo;
 	uint8_t *ram = NULL;
 	struct crash_error *err;
+	uint64_t t_start = progress_now_ns();
 	int rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -1418,14 +1889,22 @@ int main(int argc, char **argv)
 	rc = input_open(&o, &in);
 	if (rc != EXIT_OK)
 		goto out;
-	// --non-mmap: read() only.  Otherwise holes of a sparse core always
-	// come from the zero mapping; file bytes are mapped for procfs or
-	// with --mmap (see input_on_procfs()).
+	// --non-mmap: read() only.  Otherwise runs are mapped, from
+	// /proc/vmcore (no ioremap per read()) and from a saved core (no
+	// copy) alike; every read of a mapping runs under a map_guard, so a
+	// disk error under a saved core's mapping loses its page (exit 6)
+	// instead of killing the copy with SIGBUS.
 	in.non_mmap = o.non_mmap;
-	vmcore_set_map_policy(in.vm,
-			      o.non_mmap ? VMCORE_MAP_NONE
-			      : (o.force_mmap || input_on_procfs(o.vmcore_path))
-				      ? VMCORE_MAP_ALL : VMCORE_MAP_HOLES);
+	vmcore_set_map_policy(in.vm, o.non_mmap ? VMCORE_MAP_NONE : VMCORE_MAP_ALL);
+	if (!o.non_mmap) {
+		err = map_guard_install();
+		if (err) {
+			print_error(NULL, err);
+			crash_error_destroy(err);
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+	}
 	if (o.dump_dmesg) {
 		rc = dump_dmesg(&o, &in);
 		goto out;
@@ -1453,6 +1932,11 @@ int main(int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	r.ram = ram;
+	st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
+	if (o.estimate) {
+		rc = estimate(&o, &in, r.dump, &st, &kinfo, t_start);
+		goto out;
+	}
 	r.chunk = chunk_size(&o, in.page_size);
 	r.buf = malloc(r.chunk);
 	if (!r.buf) {
@@ -1478,6 +1962,8 @@ int main(int argc, char **argv)
 		rc = EXIT_OUTPUT;
 		goto out;
 	}
+	if (o.json)
+		dump_sink_hash_enable(r.sink);
 	rc = o.format == FORMAT_KDUMP ? copy_kdump(&r, &kinfo) : copy_elf(&r);
 	if (rc != EXIT_OK)
 		goto out;
@@ -1500,10 +1986,10 @@ int main(int argc, char **argv)
 	st.seconds = progress_seconds(&r.prog);
 
 out:
-	if (o.json && in.vm)
-		print_json(&o, &in, &st, rc);
+	if (o.json && in.vm && !o.estimate)
+		print_json(&o, &in, &st, r.sink, rc);
 	dump_sink_destroy(r.sink);
-	if (st.filter_fallback && in.x)
+	if (st.filter_fallback && (in.x || in.xen))
 		free((char *)st.filter_fallback);
 	free(r.buf);
 	free(ram);

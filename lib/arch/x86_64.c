@@ -334,7 +334,8 @@ static struct crash_error *x86_64_candidates(const struct xlat_reader *r,
 		base.pgtable_levels = 5;
 	if (arch_number(r, "sme_mask", &sme_mask))
 		base.pgtable_entry_mask = sme_mask;
-	if ((arch_symbol(r, "init_top_pgt", &pgt) ||
+	if (!r->pgtables_hold_machine_frames &&
+	    (arch_symbol(r, "init_top_pgt", &pgt) ||
 	     arch_symbol(r, "init_level4_pgt", &pgt)) &&
 	    pgt >= base.image_start && pgt < base.image_end)
 		base.pgtable_root_phys = pgt - START_KERNEL_map + phys_base;

@@ -17,6 +17,9 @@ for bin in build/fuzz/tests/fuzz/fuzz_*; do
 	mkdir -p "$corpus"
 	seeds=""
 	[ -d "tests/fuzz/seeds/$name" ] && seeds="tests/fuzz/seeds/$name"
+	if [ "$name" = fuzz_xen ] && [ -d fixtures/real/xen ]; then
+		seeds="$seeds fixtures/real/xen"
+	fi
 	if [ "$name" = fuzz_vmcore ]; then
 		for d in fixtures/generated fixtures/real; do
 			[ -d "$d" ] && seeds="$seeds $d"

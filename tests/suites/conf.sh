@@ -2,6 +2,7 @@
 # capture/lib/conf.sh: crashkit.conf is parsed, never run. Every case runs
 # under both shells that use the parser: dash (crashctl on the first kernel)
 # and busybox ash (crashcapture in the capture kernel).
+# shellcheck disable=SC2016 # the single-quoted scripts expand in the child shell.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -24,7 +25,7 @@ run_conf() {
 
 # expect SHELL DESC WANT_RC WANT_STDOUT WANT_STDERR_SUBSTRING
 expect() {
-	local sh="$1" desc="$2" want_rc="$3" want_out="$4" want_err="$5" rc=$6 out err
+	local sh="$1" desc="$2" want_rc="$3" want_out="$4" want_err="$5" rc="$6" out err
 	out=$(cat "$tmp/out")
 	err=$(cat "$tmp/err")
 	if [ "$rc" -ne "$want_rc" ]; then
@@ -113,8 +114,11 @@ DUMP_LEVEL=32
 LOCAL_DEVICE=/dev/vdb
 DUMP_CODEC=lz4
 C
-grep -q "conf:1: DUMP_LEVEL: '32' is not a number from 0 to 31" "$tmp/err" && pass ||
+if grep -q "conf:1: DUMP_LEVEL: '32' is not a number from 0 to 31" "$tmp/err"; then
+	pass
+else
 	fail "the first of two bad lines is not reported: $(cat "$tmp/err")"
+fi
 
 # One bad value per key that checks something.
 while IFS='|' read -r line want; do

@@ -14,7 +14,9 @@
 # Then --num-threads 4 writes the same bytes as one thread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
-# --json one valid object; at -d 31 we keep what makedumpfile keeps plus the
+# --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
+# trimmed cores of fixtures/real), --json one valid object whose output_sha256 is sha256sum's (file and
+# -F stream); at -d 31 we keep what makedumpfile keeps plus the
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
 # marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
@@ -222,6 +224,63 @@ assert o["codec"] == "zstd" and o["dump_level"] == 31, o
 		sed 's/^/  | /' "$dir/j.json"
 		return 1
 	}
+	json_sha256 "$dir/j.json" "$dir/j" || return 1
+	# -F: the summary goes to stderr; the digest is the stream's.
+	cc_run 0 "$dir/jf.err" --json -F -d 1 -l "$core" >"$dir/jf" || return 1
+	grep '^{' "$dir/jf.err" >"$dir/jf.json"
+	json_sha256 "$dir/jf.json" "$dir/jf"
+}
+
+# json_sha256 JSON FILE: the summary's output_sha256 is sha256sum FILE.
+json_sha256() {
+	local got want
+	got=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["output_sha256"])' "$1") || return 1
+	want=$(sha256sum -- "$2") || return 1
+	want=${want%% *}
+	if [ "$got" != "$want" ]; then
+		printf '  %s: output_sha256 %s, sha256sum %s\n' "$2" "$got" "$want"
+		return 1
+	fi
+}
+
+# estimate_close CORE LEVEL CODEC FILE: crashcopy --estimate -d LEVEL -CODEC
+# CORE exits 0 with one JSON object whose bytes_estimate is within 25% of
+# FILE's size (the real dump of the same options), and whose page counts
+# add up to the RAM pages.
+estimate_close() {
+	local e
+	e=$dir/est$2$3
+	cc_run 0 "$e.err" --estimate -d "$2" "-$3" "$1" >"$e.json" || return 1
+	"$python" -c '
+import json, os, sys
+o = json.load(open(sys.argv[1]))
+real = os.stat(sys.argv[2]).st_size
+ratio = o["bytes_estimate"] / real
+print("  estimate %d, real %d: %.3f (%d pages sampled, %.3f s)" % (
+    o["bytes_estimate"], real, ratio, o["pages_sampled"], o["seconds"]))
+assert 0.75 <= ratio <= 1.25, ratio
+x = o["pages_excluded"]
+assert o["pages_kept"] + sum(x.values()) == o["pages_total"], o
+assert o["dump_level"] == int(sys.argv[3]), o
+' "$e.json" "$4" "$2" || {
+		sed 's/^/  | /' "$e.json"
+		return 1
+	}
+}
+
+# estimate_fixtures: --estimate against the real size on the trimmed real
+# cores of fixtures/real (a few hundred pages: sampled whole).
+estimate_fixtures() {
+	local f rc
+	rc=0
+	for f in fixtures/real/*.vmcore; do
+		for level in 1 31; do
+			rm -f "$dir/fx"
+			cc_run 0 "$dir/fx.err" -d "$level" -l "$f" "$dir/fx" &&
+				estimate_close "$f" "$level" l "$dir/fx" || rc=1
+		done
+	done
+	return "$rc"
 }
 
 # same_count FILE: the "same N" count of a crashcopy_pages.py report.
@@ -279,6 +338,8 @@ usage_errors() {
 	cc_run 1 "$dir/u.err" -c -l "$core" "$dir/u" || ok=1
 	cc_run 1 "$dir/u.err" -E -z "$core" "$dir/u" || ok=1
 	cc_run 1 "$dir/u.err" -R </dev/null || ok=1
+	cc_run 1 "$dir/u.err" --estimate -l "$core" "$dir/u" || ok=1
+	cc_run 1 "$dir/u.err" --estimate -E "$core" || ok=1
 	if [ -e "$dir/u" ] || [ -e "$dir/u.incomplete" ]; then
 		printf '  a usage error created an output file\n'
 		ok=1
@@ -439,16 +500,23 @@ for suite in $suites; do
 			fi
 		done
 	done
+	for level in 1 31; do
+		for codec in l z; do
+			check "--estimate -d $level -$codec: within 25% of the real size" \
+				estimate_close "$core" "$level" "$codec" "$dir/d$level$codec"
+		done
+	done
 	check "--num-threads 4 == one thread, byte for byte" threads_identical
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
 	check "-E -d 0: page-exact" elf_exact 0
 	check "-E -d 31: page-exact" elf_exact 31
 	check "--dump-dmesg == vmcore-dmesg" dump_dmesg
-	check "--json: one object, counts add up" json_summary
+	check "--json: one object, counts add up, output_sha256 == sha256sum (file, -F)" json_summary
 	check "-d 31: makedumpfile's kept pages + kernel image == ours" vs_makedumpfile_counts
 	if [ "$first" = yes ]; then
 		first=no
+		check "--estimate on fixtures/real: within 25% of the real size" estimate_fixtures
 		check "usage errors: exit 1, no file" usage_errors
 		check "existing OUTPUT without -f: kept, exit 5" no_clobber
 		check "hostile inputs: exit 2 (headers), 6 (data, pages marked lost)" hostile_inputs
@@ -459,7 +527,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done

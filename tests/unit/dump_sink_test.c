@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../capture/crashcopy/dump_sink.h"
+#include "../../lib/sha256.h"
 #include "test.h"
 
 static char tmpdir[64];
@@ -408,6 +409,78 @@ static void test_stream_errors(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* The SHA-256 of @len bytes as hex. */
+static void hex_of(const uint8_t *buf, size_t len, char *hex)
+{
+	struct sha256 h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	sha256_init(&h);
+	sha256_update(&h, buf, len);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+}
+
+/*
+ * dump_sink_hash_enable(): the digest is that of exactly the bytes left
+ * behind, for a file written out of order (the header rewritten last) and
+ * for a stream (its header, records and end marker); none before finish.
+ */
+static void test_sink_hash(void)
+{
+	char *final = path_in_tmp("hashed");
+	struct dump_sink *s = NULL;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char got[2 * SHA256_DIGEST_SIZE + 1], want[2 * SHA256_DIGEST_SIZE + 1];
+	CHECK_OK(dump_sink_file_create(final, false, &s));
+	if (!s)
+		return;
+	dump_sink_hash_enable(s);
+	bool ok = true;
+	replay_writes(s, &ok);
+	CHECK(ok);
+	CHECK(!dump_sink_sha256(s, d));
+	CHECK_OK(dump_sink_finish(s));
+	CHECK(dump_sink_sha256(s, d));
+	dump_sink_destroy(s);
+	sha256_hex(d, got);
+	size_t size;
+	uint8_t *buf = slurp(final, &size);
+	CHECK(buf && size == (8 << 20) + (3 << 20));
+	if (buf)
+		hex_of(buf, size, want);
+	CHECK_STR(got, want);
+	free(buf);
+
+	int fd = memfd_create("hashed-stream", 0);
+	s = NULL;
+	CHECK_OK(dump_sink_flat_create(fd, "stream", &s));
+	if (!s)
+		return;
+	dump_sink_hash_enable(s);
+	replay_writes(s, &ok);
+	CHECK(ok);
+	CHECK_OK(dump_sink_finish(s));
+	CHECK(dump_sink_sha256(s, d));
+	dump_sink_destroy(s);
+	sha256_hex(d, got);
+	size = (size_t)lseek(fd, 0, SEEK_END);
+	buf = malloc(size);
+	CHECK(buf && pread(fd, buf, size, 0) == (ssize_t)size);
+	if (buf)
+		hex_of(buf, size, want);
+	CHECK_STR(got, want);
+	free(buf);
+	close(fd);
+
+	// Not enabled: no digest.
+	CHECK_OK(dump_sink_file_create(path_in_tmp("unhashed"), false, &s));
+	if (!s)
+		return;
+	CHECK_OK(dump_sink_finish(s));
+	CHECK(!dump_sink_sha256(s, d));
+	dump_sink_destroy(s);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/dump_sink_test.XXXXXX");
@@ -419,6 +492,7 @@ int main(void)
 	RUN(test_flat_roundtrip);
 	RUN(test_flat_hostile);
 	RUN(test_stream_errors);
+	RUN(test_sink_hash);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

@@ -1,0 +1,268 @@
+#!/bin/sh
+# Boot proof of the distro-initramfs integration: Debian's 6.1 kernel under
+# qemu-system-x86_64 -accel tcg with distro-built images that carry
+# crashkit: initramfs-tools (mkinitramfs, MODULES=list, crashkit's hook;
+# tests/e2e/distro-mkinitramfs.sh) and dracut (base, rootfs-block,
+# udev-rules and crashkit's module).  For each image:
+#   1. normal boot: the image mounts root=/dev/vda (ext4), crashkit's
+#      boot script does nothing, the root's /sbin/init runs;
+#   2. capture: a busybox first kernel loads the same image with kexec -p
+#      (command line keeps root=), crashes by sysrq; the capture kernel runs
+#      the distro's init (udev loads virtio, mounts root), then crashkit's
+#      init-bottom script / pre-pivot hook: distro-capture unmounts root,
+#      runs crashkit's crashcapture (local target on the root disk, DUMP=no
+#      to keep the run short) and powers off (FINAL_ACTION).  The host reads
+#      /var/crash/HOST-TIME/{dmesg.txt,manifest.json} back with debugfs.
+# About 3 to 4 minutes on 2 shared cores (four TCG boots).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+PATH=$PATH:/usr/sbin:/sbin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL: $*"
+}
+note() { echo "hooks_boot: $*"; }
+# HOOKS_BOOT_KEEP=DIR keeps the console logs there.
+finish() {
+	if [ -n "${HOOKS_BOOT_KEEP:-}" ]; then
+		mkdir -p "$HOOKS_BOOT_KEEP" && cp "$tmp"/*.log "$HOOKS_BOOT_KEEP"/
+	fi
+	echo "hooks_boot: $passed passed, $failed failed"
+	exit 0
+}
+# grep_in PATTERN FILE DESCRIPTION: an extended regexp matches in FILE.
+grep_in() {
+	if grep -Eaq -- "$1" "$2"; then pass; else fail "$3: no '$1' in ${2##*/}"; fi
+}
+
+for tool in qemu-system-x86_64 mkinitramfs kexec busybox mkfs.ext4 debugfs cpio; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		fail "$tool not installed (make deps)"
+		finish
+	}
+done
+kdir=$top/.cache/kernels/bookworm
+if ! sh tests/e2e/fetch-kernel.sh bookworm "$kdir" >"$tmp/fetch.log" 2>&1; then
+	fail "fetch-kernel.sh bookworm: $(tail -n 2 "$tmp/fetch.log")"
+	finish
+fi
+
+# stage_capture LIBDIR: crashcapture, capture/lib and capture/targets in
+# LIBDIR as doc/capture.md section 1 installs them, unless `make install`
+# did (it does not yet).
+stage_capture() {
+	local f
+	[ -f "$1/crashcapture" ] && return 0
+	note "make install does not install capture/ yet: staged from the tree (doc/capture.md 1)"
+	mkdir -p "$1/lib" "$1/targets"
+	cp capture/crashcapture "$1/crashcapture"
+	for f in capture/lib/*.sh capture/targets/*.sh; do
+		cp "$f" "$1/${f#capture/}"
+	done
+}
+
+# crashkit staged as `make install` puts it.
+stage=$tmp/stage
+if ! make -s install DESTDIR="$stage" PREFIX=/usr INITRAMFSTOOLSDIR=/it DRACUTMODULESDIR=/dracut \
+	>"$tmp/install.log" 2>&1; then
+	fail "make install DESTDIR: $(tail -n 3 "$tmp/install.log")"
+	finish
+fi
+stage_capture "$stage/usr/lib/crashkit"
+cat >"$tmp/crashkit.conf" <<'EOF'
+TARGETS=local
+LOCAL_DEVICE=/dev/vda
+LOCAL_FSTYPE=ext4
+LOCAL_PATH=/var/crash
+DUMP=no
+FINAL_ACTION=poweroff
+FAILURE_ACTION=poweroff
+DEADLINE=5m
+EXTRA_MODULES="virtio_pci virtio_blk"
+EOF
+mkdir -p "$tmp/etc-crashkit"
+itconf=$stage/it
+sed -e 's/^MODULES=.*/MODULES=list/' /etc/initramfs-tools/initramfs.conf >"$itconf/initramfs.conf"
+img=$tmp/distro.img
+if sh tests/e2e/distro-mkinitramfs.sh "$kdir" "$itconf" "$img" CRASHKIT_DESTDIR="$stage" \
+	CRASHKIT_CONF="$tmp/crashkit.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" >"$tmp/mkinitramfs.log" 2>&1; then
+	pass
+	note "distro image: $(wc -c <"$img") bytes"
+else
+	fail "mkinitramfs: $(tail -n 5 "$tmp/mkinitramfs.log")"
+	finish
+fi
+
+# The dracut image of the same kernel: crashkit's module plus what mounting
+# root=/dev/vda needs, from a copy of dracut's module tree with 99crashkit
+# added (dracutbasedir); gzip so it fits the crashkernel reservation.
+dimg=$tmp/dracut.img
+cp -a /usr/lib/dracut "$tmp/dracutbase"
+cp -a "$stage/dracut/99crashkit" "$tmp/dracutbase/modules.d/"
+mkdir -p "$tmp/dracut.conf.d"
+kver=$(cat "$kdir/version")
+if env TMPDIR="$tmp" dracutbasedir="$tmp/dracutbase" CRASHKIT_DESTDIR="$stage" \
+	CRASHKIT_CONF="$tmp/crashkit.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
+	dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
+	--confdir "$tmp/dracut.conf.d" --modules "base rootfs-block udev-rules crashkit" \
+	--drivers "virtio_pci virtio_blk ext4" --kver "$kver" --kmoddir "$kdir/lib/modules/$kver" \
+	"$dimg" >"$tmp/dracut.log" 2>&1; then
+	pass
+	note "dracut image: $(wc -c <"$dimg") bytes"
+else
+	fail "dracut: $(tail -n 5 "$tmp/dracut.log")"
+	dimg=
+fi
+
+bb=$(command -v busybox)
+# make_root: a fresh root disk, ext4, whose /sbin/init says it ran and
+# powers off.
+make_root() {
+	rm -rf "$tmp/rootfs" "$tmp/root.img"
+	mkdir -p "$tmp/rootfs/sbin" "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/dev" \
+		"$tmp/rootfs/sys" "$tmp/rootfs/run" "$tmp/rootfs/var/crash"
+	cp "$bb" "$tmp/rootfs/bin/busybox"
+	cat >"$tmp/rootfs/sbin/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox echo "crashkit-e2e: normal boot reached the root file system's init"
+/bin/busybox poweroff -f
+EOF
+	chmod 0755 "$tmp/rootfs/sbin/init"
+	truncate -s 64M "$tmp/root.img"
+	mkfs.ext4 -q -F -L crashroot -d "$tmp/rootfs" "$tmp/root.img" >"$tmp/mkfs.log" 2>&1 ||
+		fail "mkfs.ext4 -d: $(tail -n 2 "$tmp/mkfs.log")"
+}
+
+# qemu_run LOG KERNEL INITRD APPEND: boot with the root disk; exit status 0
+# when QEMU ended by itself (poweroff, or reboot with -no-reboot).
+qemu_run() {
+	timeout -k 10 300 nice qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 1 -m 512 \
+		-nographic -no-reboot -nic none -kernel "$2" -initrd "$3" -append "$4" \
+		-drive "file=$tmp/root.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1 \
+		</dev/null >"$1" 2>&1
+}
+
+# normal_boot NAME IMAGE: the image boots to the root's init, crashkit silent.
+normal_boot() {
+	local start
+	make_root
+	start=$(date +%s)
+	if qemu_run "$tmp/$1-normal.log" "$kdir/vmlinuz" "$2" "console=ttyS0 root=/dev/vda panic=1"; then
+		pass
+	else
+		fail "$1 normal boot: qemu exit $?"
+	fi
+	note "$1 normal boot: $(($(date +%s) - start)) s"
+	grep_in "crashkit-e2e: normal boot reached the root file system's init" "$tmp/$1-normal.log" "$1 normal boot"
+	if grep -aq 'crashkit:' "$tmp/$1-normal.log"; then
+		fail "$1 normal boot: crashkit acted: $(grep -a 'crashkit:' "$tmp/$1-normal.log" | head -n 2)"
+	else
+		pass
+	fi
+}
+
+# make_first IMAGE OUT: the first kernel's initramfs: busybox, kexec, the
+# kernel and IMAGE, which it loads as the capture initramfs before crashing.
+make_first() {
+	local first kexec_bin lib applet
+	first=$tmp/first
+	rm -rf "$first"
+	mkdir -p "$first/bin" "$first/proc" "$first/sys" "$first/dev"
+	cp "$bb" "$first/bin/busybox"
+	for applet in sh mount echo cat poweroff sleep; do ln -s busybox "$first/bin/$applet"; done
+	kexec_bin=$(command -v kexec)
+	mkdir -p "$first${kexec_bin%/*}"
+	cp -L "$kexec_bin" "$first$kexec_bin"
+	for lib in $(ldd "$kexec_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$first${lib%/*}"
+		cp -L "$lib" "$first$lib"
+	done
+	cp "$kdir/vmlinuz" "$first/vmlinuz"
+	cp "$1" "$first/distro.img"
+	cat >"$first/init" <<EOF
+#!/bin/sh
+export PATH=/bin:/sbin:/usr/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+if ! $kexec_bin -p /vmlinuz --initrd=/distro.img \\
+	--append="console=ttyS0 root=/dev/vda irqpoll nr_cpus=1 reset_devices panic=1"; then
+	echo "crashkit-e2e: FAIL: kexec -p"
+	poweroff -f
+fi
+echo "crashkit-e2e: loaded, crashing"
+echo c >/proc/sysrq-trigger
+sleep 5
+echo "crashkit-e2e: FAIL: still alive"
+poweroff -f
+EOF
+	chmod 0755 "$first/init"
+	(cd "$first" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1 >"$2") ||
+		fail "cpio of the first initramfs"
+}
+
+# crash_boot NAME IMAGE MODE ROOTMNT: crash a first kernel that loaded IMAGE
+# as its capture initramfs; check that the capture ran from the distro image
+# and left the crashed kernel's log and manifest on the disk.
+crash_boot() {
+	local start log manifest
+	make_root
+	make_first "$2" "$tmp/first.cpio.gz"
+	start=$(date +%s)
+	if qemu_run "$tmp/$1-crash.log" "$kdir/vmlinuz" "$tmp/first.cpio.gz" \
+		"console=ttyS0 crashkernel=192M panic=1"; then
+		pass
+	else
+		fail "$1 capture boot: qemu exit $?"
+	fi
+	note "$1 crash to capture end: $(($(date +%s) - start)) s"
+	log=$tmp/$1-crash.log
+	grep_in 'crashkit-e2e: loaded, crashing' "$log" "$1: first kernel loaded the distro image"
+	grep_in "crashkit: capture kernel \\($3 initramfs\\)" "$log" "$1: capture kernel ran distro-capture"
+	grep_in "crashkit: unmounted $4" "$log" "$1: distro-capture released the root file system"
+	grep_in 'crashkit: log and dump saved' "$log" "$1: crashcapture exit 0 (log saved, DUMP=no)"
+	grep_in 'crashkit: final action: poweroff' "$log" "$1: FINAL_ACTION=poweroff"
+	if grep -aq 'crashkit.conf has errors' "$log"; then
+		fail "$1: the capture kernel found errors in crashkit.conf: $(grep -a 'crashkit.conf:' "$log" | head -n 2)"
+	else
+		pass
+	fi
+	if grep -aq 'normal boot reached' "$log"; then
+		fail "$1: the capture kernel went on to the root's init"
+	else
+		pass
+	fi
+	# The log on the disk is the crashed kernel's.
+	rm -rf "$tmp/disk"
+	mkdir -p "$tmp/disk"
+	debugfs -R "rdump / $tmp/disk" "$tmp/root.img" >/dev/null 2>&1 || fail "$1: debugfs rdump"
+	log=$(find "$tmp/disk/var/crash" -name dmesg.txt | head -n 1)
+	if [ -n "$log" ]; then
+		pass
+		grep_in 'sysrq: Trigger a crash' "$log" "$1: dmesg.txt holds the crash"
+		grep_in 'crashkernel=192M' "$log" "$1: dmesg.txt is the first kernel's log"
+		manifest=${log%/*}/manifest.json
+		grep_in '"name": *"dmesg.txt", *"status": *"ok"' "$manifest" "$1: manifest.json: dmesg.txt ok"
+		grep_in '"kernel_release": *"6\.1\.' "$manifest" "$1: manifest.json: kernel release"
+	else
+		fail "$1: no /var/crash/*/dmesg.txt on the root disk: $(find "$tmp/disk" | head -n 20 | tr '\n' ' ')"
+	fi
+	if [ "$failed" -gt 0 ]; then
+		echo "--- $1 capture console (last 30 lines):"
+		tail -n 30 "$tmp/$1-crash.log" | tr -d '\r'
+	fi
+}
+
+normal_boot initramfs-tools "$img"
+crash_boot initramfs-tools "$img" initramfs-tools /root
+if [ -n "$dimg" ]; then
+	normal_boot dracut "$dimg"
+	crash_boot dracut "$dimg" dracut /sysroot
+fi
+finish
