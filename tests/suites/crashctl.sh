@@ -186,6 +186,23 @@ for SH in dash "busybox ash"; do
 	run "$SH" --root "$R" status
 	want "status: lockdown, PE without a certificate table" 3 "has no signature"
 
+	# UEFI Secure Boot without lockdown: the SecureBoot EFI variable (4 bytes
+	# of attributes, then 1) also asks for kexec -s.
+	mkroot "$R"
+	mkdir -p "$R/sys/firmware/efi/efivars"
+	printf '\006\000\000\000\001' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	run "$SH" --root "$R" status
+	want "status: Secure Boot, unsigned kernel" 3 "FAIL lockdown    Secure Boot, lockdown=none: kexec_file_load (-s) needs a signed kernel"
+	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+	mkpe "$R/boot/vmlinuz-$KVER" '\000\001\000\000'
+	run "$SH" --root "$R" load
+	{ [ "$rc" -eq 0 ] && [ "$(sed -n 2p "$tmp/kexec.argv")" = -s ]; } && pass ||
+		fail "$SH: load under Secure Boot: exit $rc, kexec got $(cat "$tmp/kexec.argv")"
+	printf '\006\000\000\000\000' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	run "$SH" --root "$R" load
+	{ [ "$rc" -eq 0 ] && [ "$(sed -n 2p "$tmp/kexec.argv")" != -s ]; } && pass ||
+		fail "$SH: load with Secure Boot off: exit $rc, kexec got $(cat "$tmp/kexec.argv")"
+
 	mkroot "$R"
 	echo "kernel/fs/ext4/ext4.ko:" >>"$R/lib/modules/$KVER/modules.dep"
 	run "$SH" --root "$R" status
