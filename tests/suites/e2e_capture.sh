@@ -622,7 +622,7 @@ setup_deadline() {
 		echo "DEADLINE=20s"
 		echo "WATCHDOG=auto"
 	} >"$d/crashkit.conf"
-	start_vm deadline --watchdog --timeout 240
+	start_vm deadline --watchdog
 }
 
 check_deadline() {
