@@ -23,7 +23,8 @@
 #   unreachable  http to a closed port: crashctl status exits 3; the log lands
 #                on FALLBACK_DEVICE; rebooted
 #   deadline     DEADLINE=20s and a pre.d hook that sleeps 10 min, with an
-#                i6300esb watchdog: the VM resets within DEADLINE + 60 s
+#                i6300esb watchdog: the VM resets within DEADLINE + 60 s of
+#                the capture kernel's start, and the capture armed the watchdog
 # E2E_CAPTURE_SCENARIOS picks scenarios (default: all of the above).
 # E2E_CAPTURE_PLACEHOLDER=1, or a tree without initramfs/crashctl, runs the
 # harness self-test instead (capture-vm.sh --placeholder: a throwaway capture
@@ -622,7 +623,7 @@ setup_deadline() {
 		echo "DEADLINE=20s"
 		echo "WATCHDOG=auto"
 	} >"$d/crashkit.conf"
-	start_vm deadline --watchdog --timeout 240
+	start_vm deadline --watchdog
 }
 
 check_deadline() {
@@ -634,14 +635,16 @@ check_deadline() {
 	check "crashctl build exits 0" step_rc build 0
 	check "crashctl load exits 0" step_rc load 0
 	check "VM reset within DEADLINE + 60 s of the capture kernel's start" reset_in_time 80
-	check "capture kernel loaded the i6300esb watchdog driver" watchdog_seen
+	check "capture armed the i6300esb hardware watchdog" watchdog_seen
 }
 
-# watchdog_seen: the capture kernel (after the elfcorehdr= command line) probed i6300esb.
+# watchdog_seen: the capture armed the hardware watchdog (its i6300esb
+# module is in the initramfs; /init logs that it pets /dev/watchdog). The
+# driver's own probe line is not on the console: /init sets printk to 4.
 watchdog_seen() {
-	awk '/Command line:.*elfcorehdr=/ { cap = 1 } cap && tolower($0) ~ /i6300esb/ { found = 1 } END { exit !found }' \
+	awk '/Command line:.*elfcorehdr=/ { cap = 1 } cap && /watchdog: petting \/dev\/watchdog/ { found = 1 } END { exit !found }' \
 		"$out/console.log" && return 0
-	echo "  no i6300ESB line from the capture kernel"
+	echo "  the capture never said it pets /dev/watchdog"
 	return 1
 }
 
