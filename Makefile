@@ -137,7 +137,7 @@ fuzz: deps
 fuzz-smoke: $(FUZZ_BINS)
 	sh tests/fuzz/run.sh 5
 
-install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio install-hooks
+install: crashdmesg/crashdmesg $(COPY_BINS) capture/crashsend/crashsend initramfs/mkcpio install-hooks
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/crashkit
 	install -m 0755 crashdmesg/crashdmesg $(DESTDIR)$(PREFIX)/bin/crashdmesg
@@ -150,6 +150,11 @@ install: crashdmesg/crashdmesg $(COPY_BINS) initramfs/mkcpio install-hooks
 		$(DESTDIR)$(PREFIX)/lib/crashkit/lib $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures
 	install -m 0755 initramfs/crashctl $(DESTDIR)$(PREFIX)/sbin/crashctl
 	install -m 0644 capture/lib/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/lib/
+	install -d $(DESTDIR)$(PREFIX)/lib/crashkit/targets $(DESTDIR)$(PREFIX)/lib/crashkit/bin
+	install -m 0644 capture/targets/*.sh $(DESTDIR)$(PREFIX)/lib/crashkit/targets/
+	install -m 0755 capture/crashcapture $(DESTDIR)$(PREFIX)/lib/crashkit/crashcapture
+	install -m 0755 initramfs/init $(DESTDIR)$(PREFIX)/lib/crashkit/init
+	install -m 0755 capture/crashsend/crashsend $(DESTDIR)$(PREFIX)/lib/crashkit/bin/crashsend
 	install -m 0644 fixtures/real/bookworm-6.1.vmcore $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures/bookworm-6.1.vmcore
 	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
 	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8

@@ -542,10 +542,11 @@ static int print_xen_console(const struct options *o, struct xen *xen,
 		rc = EXIT_OUTPUT;
 	} else if (!o->quiet) {
 		fprintf(stderr, "%s: Xen %s console ring: %zu bytes (%s; ring at "
-			"machine 0x%" PRIx64 "%s)\n",
+			"machine 0x%" PRIx64 "%s; Xen virtual: %s)\n",
 			program, xen_version(xen), ring.size, ring.method,
 			ring.ring_mach,
-			ring.wrapped ? ", wrapped: older text lost" : "");
+			ring.wrapped ? ", wrapped: older text lost" : "",
+			xen_xv_method(xen));
 	}
 	xen_conring_deinit(&ring);
 	return rc;

@@ -38,9 +38,12 @@ struct crash_error *vmcore_xen_create(struct vmcore *vm,
 	for (size_t i = 0; i < note_count; i++)
 		xn[i] = (struct xen_note){ notes[i].name, notes[i].type,
 					   notes[i].desc, notes[i].desc_size };
+	// The bytes the file holds: [p_filesz, p_memsz) reads as zeros, which
+	// no scan needs and no p2m frame may be (a lying p_memsz must not
+	// make a scan read terabytes of zeros).
 	for (size_t i = 0; i < seg_count; i++)
 		ranges[i] = (struct xlat_range){ segs[i].paddr, 0,
-						 segs[i].mem_size };
+						 segs[i].file_size };
 	struct xen_reader r = {
 		.arg = vm,
 		.read_mach = read_mach,

@@ -486,6 +486,13 @@ struct crash_error *xen_pfn_to_mfn(const struct xen *x, uint64_t pfn,
 {
 	if (!x->has_info)
 		return &crash_not_found;
+	// A PVH or HVM dom0 has no PV p2m: Xen writes 0 (its p2m lives in
+	// Xen's own EPT/NPT tables, which we do not read).
+	if (x->info.p2m_frame_list_list_mfn == 0)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "xen: CRASH_INFO dom0_pfn_to_mfn_frame_"
+					  "list_list is 0: dom0 has no PV p2m "
+					  "(a PVH dom0 is not supported)");
 	if (pfn >= XEN_P2M_MAX_PFN)
 		return crash_error_fault(pfn * XEN_PAGE_SIZE,
 					 "xen: dom0 pfn 0x%" PRIx64
@@ -577,6 +584,11 @@ struct crash_error *xen_p2m_stats(const struct xen *x,
 		seen[i].mfn = UINT64_MAX;
 	struct xen_p2m_stats st = {0};
 	uint64_t fll = x->info.p2m_frame_list_list_mfn;
+	if (fll == 0) {
+		uint64_t mfn;
+		err = xen_pfn_to_mfn(x, 0, &mfn, NULL);
+		goto out;
+	}
 	if (fll >= frames) {
 		err = crash_error_create(
 			CRASH_ERR_CORRUPT,

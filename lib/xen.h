@@ -124,7 +124,8 @@ struct xen_reader {
 	uint16_t machine;
 	const struct xen_note *notes;	/* borrowed for xen_create() only */
 	size_t note_count;
-	/* The dump's machine ranges (p_paddr, p_memsz; vaddr ignored). */
+	/* The machine ranges the dump holds (p_paddr and the bytes present:
+	 * scans read them all; vaddr ignored). */
 	const struct xlat_range *ranges;
 	size_t range_count;
 };

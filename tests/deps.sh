@@ -8,7 +8,7 @@ packages="gcc make libc6-dev libelf-dev zlib1g-dev liblzo2-dev libzstd-dev clang
 kexec-tools makedumpfile crash python3-libkdumpfile qemu-system-x86
 busybox-static shellcheck cpio file xz-utils zstd kmod time
 initramfs-tools-core e2fsprogs openssh-client openssh-server python3-pyftpdlib
-systemd dracut-core dracut-network"
+systemd dracut-core dracut-network man-db nfs-ganesha nfs-ganesha-vfs"
 
 missing=""
 for p in $packages; do

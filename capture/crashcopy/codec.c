@@ -116,8 +116,11 @@ nomem:
 	return &crash_enomem;
 }
 
-/* Compressed size, or 0 when the page is to be stored raw (C4). */
-static size_t codec_compress(struct codec *c, const uint8_t *page)
+/*
+ * Compressed size into @dst (codec_bound() bytes), or 0 when the page is
+ * to be stored raw (C4).
+ */
+static size_t codec_compress(struct codec *c, const uint8_t *page, uint8_t *dst)
 {
 	switch (c->kind) {
 	case CODEC_NONE:
@@ -129,7 +132,7 @@ static size_t codec_compress(struct codec *c, const uint8_t *page)
 			return 0;
 		c->zs.next_in = (Bytef *)page;
 		c->zs.avail_in = (uInt)c->page_size;
-		c->zs.next_out = c->out;
+		c->zs.next_out = dst;
 		c->zs.avail_out = (uInt)(c->page_size - 1);
 		if (deflate(&c->zs, Z_FINISH) != Z_STREAM_END)
 			return 0;
@@ -137,13 +140,15 @@ static size_t codec_compress(struct codec *c, const uint8_t *page)
 	}
 	case CODEC_LZO: {
 		lzo_uint out_len = c->out_size;
-		if (lzo1x_1_compress(page, c->page_size, c->out, &out_len,
+		if (lzo1x_1_compress(page, c->page_size, dst, &out_len,
 				     c->lzo_wrkmem) != LZO_E_OK)
 			return 0;
 		return out_len;
 	}
 	case CODEC_ZSTD: {
-		size_t n = ZSTD_compressCCtx(c->cctx, c->out, c->out_size, page,
+		// Room for page_size - 1 bytes only: a frame that does not fit
+		// is not strictly smaller (C4), and zstd stops early.
+		size_t n = ZSTD_compressCCtx(c->cctx, dst, c->page_size - 1, page,
 					     c->page_size, CODEC_LEVEL);
 		return ZSTD_isError(n) ? 0 : n;
 	}
@@ -155,7 +160,7 @@ struct crash_error *codec_page(struct codec *c, const uint8_t *page,
 			       const uint8_t **out_ret, uint32_t *size_ret,
 			       uint32_t *flags_ret)
 {
-	size_t n = codec_compress(c, page);
+	size_t n = codec_compress(c, page, c->out);
 	// C4: strictly smaller, else raw.
 	if (n == 0 || n >= c->page_size) {
 		*out_ret = page;
@@ -164,6 +169,28 @@ struct crash_error *codec_page(struct codec *c, const uint8_t *page,
 		return NULL;
 	}
 	*out_ret = c->out;
+	*size_ret = (uint32_t)n;
+	*flags_ret = codec_status_bit(c->kind);
+	return NULL;
+}
+
+size_t codec_bound(const struct codec *c)
+{
+	return c->out_size > c->page_size ? c->out_size : c->page_size;
+}
+
+struct crash_error *codec_page_into(struct codec *c, const uint8_t *page,
+				    uint8_t *dst, uint32_t *size_ret,
+				    uint32_t *flags_ret)
+{
+	size_t n = codec_compress(c, page, dst);
+	// C4: strictly smaller, else raw (copied, as the caller asked).
+	if (n == 0 || n >= c->page_size) {
+		memcpy(dst, page, c->page_size);
+		*size_ret = (uint32_t)c->page_size;
+		*flags_ret = 0;
+		return NULL;
+	}
 	*size_ret = (uint32_t)n;
 	*flags_ret = codec_status_bit(c->kind);
 	return NULL;

@@ -46,6 +46,21 @@ struct crash_error *codec_page(struct codec *c, const uint8_t *page,
 			       const uint8_t **out_ret, uint32_t *size_ret,
 			       uint32_t *flags_ret);
 
+/**
+ * codec_bound() - the bytes codec_page_into() may write at @dst: the page
+ * size, or the codec's worst case if larger (LZO1X writes without a bound).
+ */
+size_t codec_bound(const struct codec *c);
+
+/**
+ * codec_page_into() - codec_page() into the caller's @dst (codec_bound()
+ * bytes): the compressed payload, or a copy of the page when stored raw.
+ * Saves the copy out of the codec's buffer.  Errors: as codec_page().
+ */
+struct crash_error *codec_page_into(struct codec *c, const uint8_t *page,
+				    uint8_t *dst, uint32_t *size_ret,
+				    uint32_t *flags_ret);
+
 /** The header status bit of @kind (0 for CODEC_NONE). */
 uint32_t codec_status_bit(enum codec_kind kind);
 

@@ -61,6 +61,26 @@
  * loops that retry EINTR and continue short writes; finish fsyncs, renames
  * it to NAME (RENAME_NOREPLACE unless overwrite) and fsyncs the directory.
  *
+ * File sinks write in the background: dump_sink_write() copies the bytes
+ * into one of FILE_SLOTS slots of FILE_SLOT_SIZE and returns; a writer
+ * thread pwrite()s the slots in the order given (so the last write to a
+ * range still wins, and data still lands before the descriptors that point
+ * at it) and starts the disk's writeback of each range at once
+ * (sync_file_range(SYNC_FILE_RANGE_WRITE)), so that the final fsync has
+ * little left to wait for.  The caller compresses the next pages while the
+ * kernel copies the last ones into the page cache: with one compressing
+ * thread, crashcopy uses two.  Rules:
+ *  A1. After a failed pwrite the writer drops every later slot unwritten:
+ *      nothing written after a failure can point at bytes that are missing.
+ *  A2. The failure is reported (as the failed pwrite's error, naming its
+ *      offset and size) by the next dump_sink_write(), dump_sink_sync() or
+ *      dump_sink_finish(); so an error may surface one call late, as the
+ *      writers' own buffering already allows.
+ *  A3. sync, finish and destroy first wait until every slot given is
+ *      written or dropped; destroy then stops the thread, so an unfinished
+ *      NAME.incomplete holds everything written before it.
+ * If the thread cannot be started, writes are synchronous.
+ *
  * SIGPIPE: writing to a closed pipe raises it; main() ignores the signal so
  * that the write fails with EPIPE and is reported like any other error.
  */
@@ -69,6 +89,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +114,35 @@ enum {
 	FLAT_RECORD_MAX_SIZE = 1 << 30,
 	// R3: payloads are copied in chunks of this size.
 	FLAT_CHUNK_SIZE = 1 << 20,
+	// File sinks: the background writer's queue (4 MiB in all).
+	FILE_SLOT_SIZE = 1 << 20,
+	FILE_SLOTS = 4,
+};
+
+/* One queued pwrite of a file sink. */
+struct file_slot {
+	uint8_t *buf;		/* FILE_SLOT_SIZE bytes */
+	size_t len;
+	uint64_t offset;
+};
+
+/*
+ * The background writer of a file sink (A1-A3).  Slots
+ * [head, head + count) modulo FILE_SLOTS are queued, head first; only the
+ * caller's thread adds slots, only the writer removes them.
+ */
+struct file_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a slot was queued, or stop */
+	pthread_cond_t space;	/* a slot was written or dropped */
+	struct file_slot slots[FILE_SLOTS];
+	unsigned int head, count;
+	bool stop;
+	// A1, A2: the first failed pwrite.
+	int errnum;
+	uint64_t err_offset;
+	size_t err_len;
 };
 
 static const char flat_signature[] = "makedumpfile";
@@ -114,6 +164,8 @@ struct dump_sink {
 	uint8_t *buf;
 	size_t buf_len;
 	uint64_t buf_offset;
+	// File sinks: NULL when writes are synchronous.
+	struct file_writer *fw;
 	// dump_sink_hash_enable(): streams hash what write_all() sends,
 	// files are read back by finish; digest_ready once finished.
 	bool hashing, digest_ready;
@@ -217,6 +269,148 @@ static uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
+static void *file_writer_run(void *arg)
+{
+	struct dump_sink *s = arg;
+	struct file_writer *fw = s->fw;
+	pthread_mutex_lock(&fw->lock);
+	// Ends when stopped with nothing queued (A3).
+	for (;;) {
+		while (fw->count == 0 && !fw->stop)
+			pthread_cond_wait(&fw->work, &fw->lock);
+		if (fw->count == 0)
+			break;
+		struct file_slot *slot = &fw->slots[fw->head];
+		bool failed = fw->errnum != 0;
+		pthread_mutex_unlock(&fw->lock);
+		int errnum = 0;
+		// A1: nothing after a failure.
+		if (!failed) {
+			errnum = pwrite_all(s->fd, slot->buf, slot->len, slot->offset);
+			// Start the writeback now; fsync waits for the rest.
+			if (!errnum)
+				sync_file_range(s->fd, (off_t)slot->offset,
+						(off_t)slot->len, SYNC_FILE_RANGE_WRITE);
+		}
+		pthread_mutex_lock(&fw->lock);
+		if (errnum && !fw->errnum) {
+			fw->errnum = errnum;
+			fw->err_offset = slot->offset;
+			fw->err_len = slot->len;
+		}
+		fw->head = (fw->head + 1) % FILE_SLOTS;
+		fw->count--;
+		pthread_cond_broadcast(&fw->space);
+	}
+	pthread_mutex_unlock(&fw->lock);
+	return NULL;
+}
+
+/* Start the background writer; on any failure writes stay synchronous. */
+static void file_writer_start(struct dump_sink *s)
+{
+	struct file_writer *fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		return;
+	for (int i = 0; i < FILE_SLOTS; i++) {
+		fw->slots[i].buf = malloc(FILE_SLOT_SIZE);
+		if (!fw->slots[i].buf)
+			goto fail;
+	}
+	pthread_mutex_init(&fw->lock, NULL);
+	pthread_cond_init(&fw->work, NULL);
+	pthread_cond_init(&fw->space, NULL);
+	s->fw = fw;
+	if (pthread_create(&fw->thread, NULL, file_writer_run, s) == 0)
+		return;
+	s->fw = NULL;
+	pthread_cond_destroy(&fw->space);
+	pthread_cond_destroy(&fw->work);
+	pthread_mutex_destroy(&fw->lock);
+fail:
+	for (int i = 0; i < FILE_SLOTS; i++)
+		free(fw->slots[i].buf);
+	free(fw);
+}
+
+/* The writer's first failure as an error (A2); NULL if none.  Locked. */
+static struct crash_error *file_writer_error(const struct dump_sink *s)
+{
+	const struct file_writer *fw = s->fw;
+	if (!fw->errnum)
+		return NULL;
+	return crash_error_os(fw->errnum,
+			      "%s: writing %zu bytes at offset 0x%" PRIx64,
+			      s->name, fw->err_len, fw->err_offset);
+}
+
+/* A3: wait until every queued slot is written or dropped; its error. */
+static struct crash_error *file_writer_drain(struct dump_sink *s)
+{
+	struct file_writer *fw = s->fw;
+	if (!fw)
+		return NULL;
+	pthread_mutex_lock(&fw->lock);
+	while (fw->count > 0)
+		pthread_cond_wait(&fw->space, &fw->lock);
+	struct crash_error *err = file_writer_error(s);
+	pthread_mutex_unlock(&fw->lock);
+	return err;
+}
+
+/* Queue @len bytes at @offset, in slot-sized pieces (A1, A2). */
+static struct crash_error *file_writer_queue(struct dump_sink *s,
+					     uint64_t offset, const void *buf,
+					     size_t len)
+{
+	struct file_writer *fw = s->fw;
+	const uint8_t *p = buf;
+	while (len > 0) {
+		size_t n = len < FILE_SLOT_SIZE ? len : FILE_SLOT_SIZE;
+		pthread_mutex_lock(&fw->lock);
+		while (fw->count == FILE_SLOTS && !fw->errnum)
+			pthread_cond_wait(&fw->space, &fw->lock);
+		struct crash_error *err = file_writer_error(s);
+		unsigned int idx = (fw->head + fw->count) % FILE_SLOTS;
+		pthread_mutex_unlock(&fw->lock);
+		if (err)
+			return err;
+		// The free slot is the caller's until count covers it.
+		struct file_slot *slot = &fw->slots[idx];
+		memcpy(slot->buf, p, n);
+		slot->len = n;
+		slot->offset = offset;
+		pthread_mutex_lock(&fw->lock);
+		fw->count++;
+		pthread_cond_signal(&fw->work);
+		pthread_mutex_unlock(&fw->lock);
+		p += n;
+		offset += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+/* A3: drain, stop and join the writer; writes are synchronous after. */
+static void file_writer_stop(struct dump_sink *s)
+{
+	struct file_writer *fw = s->fw;
+	if (!fw)
+		return;
+	pthread_mutex_lock(&fw->lock);
+	fw->stop = true;
+	pthread_cond_signal(&fw->work);
+	pthread_mutex_unlock(&fw->lock);
+	pthread_join(fw->thread, NULL);
+	pthread_cond_destroy(&fw->space);
+	pthread_cond_destroy(&fw->work);
+	pthread_mutex_destroy(&fw->lock);
+	for (int i = 0; i < FILE_SLOTS; i++)
+		free(fw->slots[i].buf);
+	free(fw);
+	s->fw = NULL;
+}
+
 struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
 					  struct dump_sink **ret)
 {
@@ -266,6 +460,7 @@ struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
 		dump_sink_destroy(s);
 		return &crash_enomem;
 	}
+	file_writer_start(s);
 	*ret = s;
 	return NULL;
 }
@@ -397,6 +592,8 @@ struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
 					      s->name);
 		return flat_write(s, offset, buf, len);
 	}
+	if (s->fw)
+		return file_writer_queue(s, offset, buf, len);
 	int errnum = pwrite_all(s->fd, buf, len, offset);
 	if (errnum)
 		return crash_error_os(errnum,
@@ -419,6 +616,9 @@ struct crash_error *dump_sink_sync(struct dump_sink *s)
 					      s->name);
 		return flat_flush(s);
 	}
+	struct crash_error *err = file_writer_drain(s);
+	if (err)
+		return err;
 	if (fdatasync(s->fd) < 0)
 		return crash_error_os(errno, "%s: fdatasync", s->name);
 	return NULL;
@@ -535,6 +735,9 @@ struct crash_error *dump_sink_finish(struct dump_sink *s)
 		}
 		return NULL;
 	}
+	if ((err = file_writer_drain(s)))
+		return err;
+	file_writer_stop(s);
 	if (s->hashing && (err = file_hash(s)))
 		return err;
 	if (fsync(s->fd) < 0)
@@ -570,6 +773,7 @@ void dump_sink_destroy(struct dump_sink *s)
 {
 	if (!s)
 		return;
+	file_writer_stop(s);
 	if (!s->is_stream && s->fd >= 0)
 		close(s->fd);
 	free(s->buf);

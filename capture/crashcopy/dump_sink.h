@@ -10,7 +10,9 @@
  * with the {-1, -1} marker.  makedumpfile -R and crashcopy -R undo it.
  *
  * A file sink writes NAME.incomplete (mode 0600, O_EXCL unless overwrite),
- * and dump_sink_finish() fsyncs and renames it to NAME.  A sink destroyed
+ * from a background thread (dump_sink.c A1-A3): bytes given are in the
+ * file once dump_sink_sync() or dump_sink_finish() returned; finish fsyncs
+ * and renames it to NAME.  A sink destroyed
  * without finish leaves NAME.incomplete in place: nothing is lost.
  *
  * Errors are CRASH_ERR_OS with errno (ENOSPC, EIO, EPIPE) naming the path.

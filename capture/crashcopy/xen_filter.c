@@ -32,6 +32,7 @@ struct xen_filter {
 	uint64_t count_off, domain_off;
 	struct domain_entry *domains;
 	size_t domain_count;
+	size_t system_count;	/* dom_xen, dom_io: last in domains */
 	const struct layout *layout;
 	struct xen_filter_counts counts;
 	uint8_t *buf;
@@ -98,6 +99,22 @@ static struct crash_error *read_domains(struct xen_filter *f,
 			d - DIRECTMAP_START, rd_u16(xen_format(f->xen), b)
 		};
 		d = list;
+	}
+	// The system domains are not on domain_list; their frames are Xen's.
+	static const char *const system[2] = { "dom_xen", "dom_io" };
+	for (int i = 0; i < 2 && f->domain_count < XEN_FILTER_MAX_DOMAINS; i++) {
+		uint64_t var, dom;
+		struct crash_error *e2 = vmcoreinfo_symbol(vi, system[i], &var);
+		if (!e2)
+			e2 = read_ptr(f->xen, var, &dom);
+		if (e2 || dom < DIRECTMAP_START) {
+			crash_error_destroy(e2);
+			continue;
+		}
+		f->domains[f->domain_count++] = (struct domain_entry){
+			dom - DIRECTMAP_START, DOMID_FIRST_RESERVED
+		};
+		f->system_count++;
 	}
 	return NULL;
 }
@@ -203,7 +220,7 @@ struct crash_error *xen_filter_create(const struct xen *xen,
 	else
 		f->layout = &layouts[new_by_version ? 0 : 1];
 	f->counts.layout = f->layout->name;
-	f->counts.domains = (unsigned)f->domain_count;
+	f->counts.domains = (unsigned)(f->domain_count - f->system_count);
 	*ret = f;
 	return NULL;
 }
@@ -241,6 +258,8 @@ struct crash_error *xen_filter_window(struct xen_filter *f, uint64_t start,
 				if (d && d->id != 0 && d->id < DOMID_FIRST_RESERVED) {
 					drop = true;
 					f->counts.domu++;
+				} else if (!d) {
+					f->counts.unknown_owner++;
 				}
 			}
 			uint64_t bit = s + i - start;

@@ -25,8 +25,10 @@
  * is set and its owner is a domain on domain_list whose domain_id is
  * neither 0 nor a system domain (>= DOMID_FIRST_RESERVED 0x7ff0).  Every
  * other frame is kept: Xen's own (not allocated, or xen heap), dom0's,
- * dom_xen's and dom_io's, frames above max_page, and any frame whose
- * page_info cannot be read.
+ * dom_xen's and dom_io's, frames above max_page, any frame whose page_info
+ * cannot be read, and allocated frames whose owner is not on domain_list
+ * (counted: on a machine whose pdx differs from the mfn, Xen 4.x pdx
+ * compression, owners cannot be matched and nothing of a domU is dropped).
  *
  * (4) Bounds: domain_list is followed for at most XEN_FILTER_MAX_DOMAINS
  * entries (a loop is CORRUPT); the frame table is read in windows of the
@@ -47,6 +49,9 @@ struct xen_filter_counts {
 	uint64_t domu;		/* dropped: allocated to a domU */
 	uint64_t free;		/* dropped: PGC_state free */
 	uint64_t unreadable;	/* kept: page_info not in the dump */
+	uint64_t unknown_owner;	/* kept: allocated to a domain not on
+				 * domain_list (dying, or pdx compression
+				 * on a machine with large holes) */
 	unsigned int domains;	/* on domain_list */
 	const char *layout;	/* static: which count_info layout */
 };

@@ -24,9 +24,9 @@ ftp_password() {
 }
 
 # ftp_ctl COMMAND...: log in on the control connection, send each COMMAND,
-# quit; the server's replies go to $CK_WORK/ftp.reply. True when logged in
-# (a 230 reply) and no COMMAND got a 4xx/5xx reply... as far as the replies
-# after the login tell.
+# quit; the server's replies, CR removed, go to $CK_WORK/ftp.reply.txt. True
+# when the login succeeded (a 230 reply); the caller checks the replies it
+# needs (ftp_replied).
 ftp_ctl() {
 	local pw c
 	pw=$(ftp_password) || return 1
@@ -44,9 +44,18 @@ ftp_ctl() {
 		sleep 0.5
 	} | timeout "${CRASHKIT_NET_TIMEOUT:-30}" nc "$FTP_HOST" "$FTP_PORT" >"$CK_WORK/ftp.reply" 2>&1
 	tr -d '\r' <"$CK_WORK/ftp.reply" >"$CK_WORK/ftp.reply.txt"
-	grep -q '^230' "$CK_WORK/ftp.reply.txt" || return 1
-	# Replies after the login reply: our commands', then 221 for QUIT.
-	! sed '1,/^230 /d' "$CK_WORK/ftp.reply.txt" | grep -q '^[45][0-9][0-9] '
+	grep -q '^230' "$CK_WORK/ftp.reply.txt"
+}
+
+# ftp_replied PATTERN: true when a reply line of the last session matches
+# the grep PATTERN.
+ftp_replied() {
+	grep -q -- "$1" "$CK_WORK/ftp.reply.txt"
+}
+
+# ftp_error: print the first error reply of the last session after login.
+ftp_error() {
+	sed '1,/^230 /d' "$CK_WORK/ftp.reply.txt" 2>/dev/null | grep '^[45][0-9][0-9] ' | head -n 1
 }
 
 # ftp_put REMOTE LOCAL: ftpput LOCAL (a file or '-': stdin) as REMOTE.
@@ -57,35 +66,38 @@ ftp_put() {
 		"$FTP_HOST" "$1" "$2" 2>"$CK_WORK/ftp.err"
 }
 
-# prepare: log in, create FTP_PATH/<crash dir> (MKD of an existing FTP_PATH
-# fails harmlessly: only the crash directory's MKD must succeed).
+# prepare: log in, create FTP_PATH/<crash dir> 0700 in one session (MKD of
+# an existing FTP_PATH fails harmlessly: the crash directory's MKD must
+# succeed, 257 naming it; SITE CHMOD is best effort).
 prepare() {
 	ftp_dir="${FTP_PATH%/}/$crash_name"
 	target_root="ftp:$FTP_USER@$FTP_HOST:$FTP_PORT/$FTP_PATH"
 	target_dir="ftp://$FTP_HOST:$FTP_PORT/$ftp_dir"
-	[ "$FTP_PATH" = . ] || ftp_ctl "MKD $FTP_PATH" || true
-	if ! ftp_ctl "MKD $ftp_dir"; then
-		target_reason="ftp $FTP_HOST: $(sed '1,/^230 /d' "$CK_WORK/ftp.reply.txt" 2>/dev/null | grep '^[45]' | head -n 1)"
-		[ "$target_reason" != "ftp $FTP_HOST: " ] || target_reason="ftp $FTP_HOST: login or connection failed"
+	if ! ftp_ctl "MKD $FTP_PATH" "MKD $ftp_dir" "SITE CHMOD 700 $ftp_dir"; then
+		target_reason="ftp $FTP_HOST:$FTP_PORT: login or connection failed: $(ck_last_line "$CK_WORK/ftp.reply.txt")"
 		return 1
 	fi
-	ftp_ctl "SITE CHMOD 700 $ftp_dir" || true
+	if ! ftp_replied "^257 .*$crash_name"; then
+		target_reason="ftp $FTP_HOST: MKD $ftp_dir: $(ftp_error)"
+		return 1
+	fi
 	return 0
 }
 
-# ftp_commit NAME: rename NAME.incomplete to NAME, mode 0600 (best effort).
+# ftp_commit NAME: rename NAME.incomplete to NAME (a 250 reply to RNTO), and
+# make it 0600 (best effort: not every server has SITE CHMOD).
 ftp_commit() {
-	ftp_ctl "RNFR $ftp_dir/$1.incomplete" "RNTO $ftp_dir/$1" || {
-		target_reason="ftp: rename of $1.incomplete failed"
+	if ! ftp_ctl "RNFR $ftp_dir/$1.incomplete" "RNTO $ftp_dir/$1" "SITE CHMOD 600 $ftp_dir/$1" ||
+		! ftp_replied '^250 '; then
+		target_reason="ftp: rename of $1.incomplete failed: $(ftp_error)"
 		return 1
-	}
-	ftp_ctl "SITE CHMOD 600 $ftp_dir/$1" || true
+	fi
 }
 
 # save FILE NAME: upload as NAME.incomplete, then rename.
 save() {
 	if ! ftp_put "$ftp_dir/$2.incomplete" "$1"; then
-		target_reason="ftpput: $(ck_last_line "$CK_WORK/ftp.err")"
+		target_reason="ftp: $(ck_last_line "$CK_WORK/ftp.err")"
 		return 1
 	fi
 	ftp_commit "$2"
@@ -104,7 +116,7 @@ save_dump() {
 	dump_sha256=$dump_stream_sha256
 	dump_name=vmcore.flat.incomplete
 	if [ "$rc" -eq 5 ]; then
-		target_reason="ftpput: $(ck_last_line "$CK_WORK/ftp.err")"
+		target_reason="ftp: $(ck_last_line "$CK_WORK/ftp.err")"
 	elif ftp_commit vmcore.flat; then
 		dump_name=vmcore.flat
 	else

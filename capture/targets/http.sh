@@ -31,7 +31,7 @@ save() {
 	timeout "$(dump_time_left)" crashsend --method "$HTTP_METHOD" --retries "$HTTP_RETRIES" \
 		--timeout "${CRASHKIT_NET_TIMEOUT:-30}" -- "$(http_url "$2")" "$1" 2>"$CK_WORK/send.err"
 	local rc=$?
-	[ "$rc" -eq 0 ] || target_reason="crashsend: $(ck_last_line "$CK_WORK/send.err")"
+	[ "$rc" -eq 0 ] || target_reason=$(ck_last_line "$CK_WORK/send.err")
 	return "$rc"
 }
 
@@ -51,7 +51,7 @@ save_dump() {
 		dump_stream http_send_stream "$(http_url vmcore.flat)"
 		rc=$(dump_status_of "$dump_cc_rc" "$dump_sink_rc")
 		[ "$rc" -ne 5 ] && break
-		target_reason="crashsend: $(ck_last_line "$CK_WORK/send.err")"
+		target_reason=$(ck_last_line "$CK_WORK/send.err")
 		[ "$try" -lt "$HTTP_RETRIES" ] || break
 		log_warn "http: sending the dump failed (try $try of $HTTP_RETRIES): $target_reason"
 		try=$((try + 1))

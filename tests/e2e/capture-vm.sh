@@ -45,10 +45,13 @@
 #   --placeholder      harness self-test: no crashctl; the first kernel loads
 #                      tests/e2e/guest/placeholder-init.sh's capture initramfs
 #   --crashkernel SIZE crashkernel= of the first kernel (default 160M)
-#   --mem MIB          guest RAM (default 384)
+#   --mem MIB          guest RAM (default 512: with 384 a randomized kernel
+#                      sometimes leaves no 160M hole, "crashkernel reservation
+#                      failed - No suitable area found")
 #   --target-size SIZE the target disk (default 512M)
 #   --watchdog         add -device i6300esb
-#   --timeout SECONDS  QEMU's time limit (default 300)
+#   --timeout SECONDS  QEMU's time limit (default 600: a scenario takes 2-5 min
+#                      under TCG on a loaded 2-core host)
 #   --keep-disks       keep OUTDIR/disks/*.img
 # Exit: 0 when QEMU ran and its disks were read (whatever the outcome), 1 on a
 # harness failure, 2 on usage errors.
@@ -56,11 +59,11 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
 suite=bookworm
-mem=384
+mem=512
 crashkernel=160M
 target_size=512M
 watchdog=
-qemu_timeout=300
+qemu_timeout=600
 keep_disks=
 placeholder=
 image=
@@ -208,8 +211,8 @@ make_cpio() {
 	rm -f "$work/cpio.tmp"
 }
 
-# copy_crashkit DIR: crashkit's tree (capture/, initramfs/ and the built
-# binaries) under DIR/opt/crashkit, laid out as in the source tree so that
+# copy_crashkit DIR: crashkit's tree (capture/, initramfs/, the built
+# binaries and the fixture core crashctl test uses) under DIR/opt/crashkit, laid out as in the source tree so that
 # crashctl finds its data and binaries there.
 copy_crashkit() {
 	local d f
@@ -223,6 +226,11 @@ copy_crashkit() {
 			die "copying $top/$f failed"
 	done
 	[ -x "$d/capture/crashcopy/crashcopy" ] || die "$top/capture/crashcopy/crashcopy is not built (make)"
+	# crashctl test runs the capture pipeline on this bundled core.
+	if [ -f "$top/fixtures/real/bookworm-6.1.vmcore" ]; then
+		mkdir -p "$d/fixtures/real"
+		cp "$top/fixtures/real/bookworm-6.1.vmcore" "$d/fixtures/real/"
+	fi
 }
 
 # build_image OUT: the first kernel's initramfs, shared by every scenario.
@@ -234,6 +242,11 @@ build_image() {
 	tree_modules "$r" virtio_pci virtio_blk 9pnet_virtio 9p
 	tree_elf "$r" "$(command -v kexec)"
 	tree_elf "$r" "$(command -v ssh)"
+	tree_elf "$r" "$(command -v ssh-keygen)"
+	# ldd (libc-bin, on every Debian system) is a bash script: crashctl
+	# build uses it for the ssh client's libraries.
+	tree_elf "$r" /bin/bash
+	cp /usr/bin/ldd "$r/usr/bin/ldd"
 	mkdir -p "$r/boot" "$r/e2e"
 	cp "$kdir/vmlinuz" "$r/boot/vmlinuz-$kver"
 	cp "$kdir/boot/config-$kver" "$r/boot/config-$kver"
@@ -251,7 +264,7 @@ build_placeholder() {
 	r=$work/placeholder
 	rm -rf "$r"
 	tree_busybox "$r"
-	tree_modules "$r" virtio_pci virtio_blk virtio_net ext4
+	tree_modules "$r" virtio_pci virtio_blk virtio_net ext4 nfsv4
 	tree_elf "$r" "$(command -v ssh)"
 	cp "$top/crashdmesg/crashdmesg" "$r/bin/crashdmesg"
 	cp "$guest/placeholder-init.sh" "$r/init"

@@ -9,7 +9,8 @@ crash_time and capture.started/finished are UTC ISO times, started <=
 finished; the directory's name carries the host and a timestamp of the same
 form; panic names the sysrq crash; dmesg.txt is listed "ok"; every artifact
 listed "ok" or "truncated" exists with the listed size and sha256; an
-artifact "skipped" or "failed" has a reason; vmcore's status is one of
+artifact "skipped" or "failed" has a reason; the status of vmcore (or
+vmcore.flat, a stream target's flattened dump) is one of
 VMCORE_STATUS (its dump_level and codec listed when a dump was written);
 capture.status is one of CAPTURE_STATUS (default: ok when vmcore is ok,
 partial otherwise); a file in DIR that the manifest does not list is an
@@ -101,7 +102,8 @@ def main():
                 listed.add(n + '.incomplete')
         else:
             p('%s has status %r' % (n, st))
-    vm = arts.get('vmcore')
+    # a stream target keeps the flattened stream as vmcore.flat (§3)
+    vm = arts.get('vmcore') or arts.get('vmcore.flat')
     vst = vm.get('status') if vm else None
     if vst not in want_vmcore:
         p('vmcore status %r (reason %r), expected %s' % (vst, vm and vm.get('reason'), '/'.join(want_vmcore)))

@@ -15,6 +15,8 @@
 #   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms
 #   OUTDIR/kexec.log       what kexec -p printed
 #   OUTDIR/xl-list.txt     `xl list` with the paused domU
+#   OUTDIR/xl-info.txt     `xl info` after the domU was created (total_memory,
+#                          free_memory: what a dom0+Xen dump may keep)
 #   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt
 #                          `crashctl status` in dom0 before and after the
 #                          load, when the tree has initramfs/crashctl
@@ -23,7 +25,12 @@
 #   OUTDIR/capture/        what crashdmesg printed in the capture kernel, when
 #                          a static crashdmesg is there ($CRASHDMESG_STATIC, else
 #                          crashdmesg/crashdmesg): dmesg.txt and
-#                          xen-console.txt (--xen), each with .err and .rc
+#                          xen-console.txt (--xen), each with .err and .rc;
+#                          and, when a static crashcopy with -X is there
+#                          ($CRASHCOPY_STATIC, else capture/crashcopy/crashcopy),
+#                          vmcore-x: `crashcopy -X -E` of /proc/vmcore made in
+#                          the capture kernel (Xen + dom0 frames only), with
+#                          crashcopy.rc, .err, .seconds
 #
 # How: QEMU (-accel tcg -cpu max,-smap: TCG's SMAP makes Xen kill the PV dom0
 # at its first page fault) boots Xen by multiboot (-kernel) with
@@ -37,8 +44,9 @@
 # starts xenstored and xenconsoled and creates a small paused PV domU
 # (`xl create -p`; the same kernel, 128 MiB), snapshots /dev/kmsg, writes a
 # tar of its findings to disk 1 and crashes with sysrq c. Xen executes the
-# capture kernel, which runs crashdmesg on /proc/vmcore (a tar to disk 3),
-# copies /proc/vmcore to disk 2 and powers off.
+# capture kernel, which runs crashdmesg on /proc/vmcore (a tar to disk 3)
+# and crashcopy -X (a flattened stream to disk 4), copies /proc/vmcore to
+# disk 2 and powers off.
 #
 # --no-crashkernel boots Xen without crashkernel= (and puts crashkernel=128M
 # on dom0's line instead, which a PV dom0 ignores): dom0 records what it
@@ -68,7 +76,7 @@ PATH=$PATH:/usr/sbin:/sbin
 MEM_MIB=1024
 DOM0_MEM=384M
 CRASHKERNEL=256M@64M
-QEMU_TIMEOUT=420
+QEMU_TIMEOUT=600
 # console= and crashkit.dom0_vmcoreinfo= come from xen_load_args (initramfs/xen.sh).
 CAPTURE_APPEND="irqpoll nr_cpus=1 reset_devices panic=1 loglevel=7"
 
@@ -244,7 +252,7 @@ fail() {
 	echo "crashkit-e2e: FAIL: $*"
 	poweroff -f
 }
-(sleep 300 && fail "capture watchdog fired") &
+(sleep 500 && fail "capture watchdog fired") &
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -271,6 +279,31 @@ if [ -x /bin/crashdmesg ]; then
 	crashdmesg --xen /proc/vmcore >/out/xen-console.txt 2>/out/xen-console.err || rc=$?
 	echo "$rc" >/out/xen-console.rc
 	echo "crashkit-e2e: crashdmesg exit $(cat /out/dmesg.rc), --xen exit $(cat /out/xen-console.rc)"
+fi
+# crashcopy -X: Xen's and dom0's frames only, as an ELF core in a flattened
+# stream on disk 4 from 1 MiB on (the host reassembles it with -R).
+if [ -x /bin/crashcopy ]; then
+	i=0
+	while [ ! -b /dev/vdd ]; do
+		i=$((i + 1))
+		[ "$i" -le 30 ] || fail "capture: no /dev/vdd"
+		sleep 1
+	done
+	start=$(date +%s)
+	rc=0
+	# The stream's length, counted on the way (busybox dd does not say) by
+	# the host's GNU tee and wc: busybox tee copies 1 KiB per read(), which
+	# takes minutes for 400 MB under TCG.
+	mkfifo /tmp/count
+	/usr/bin/wc -c </tmp/count >/out/crashcopy.bytes &
+	counter=$!
+	{ crashcopy -X -E -F /proc/vmcore 2>/out/crashcopy.err || echo "$?" >/out/crashcopy.rc; } |
+		/usr/bin/tee /tmp/count | dd of=/dev/vdd bs=1M seek=1 conv=fsync 2>/tmp/dd4.log || rc=$?
+	wait "$counter"
+	[ -f /out/crashcopy.rc ] || echo 0 >/out/crashcopy.rc
+	echo "$(($(date +%s) - start))" >/out/crashcopy.seconds
+	[ "$rc" = 0 ] || fail "capture: dd of the -X stream: $(tail -n 1 /tmp/dd4.log)"
+	echo "crashkit-e2e: crashcopy -X exit $(cat /out/crashcopy.rc)"
 fi
 i=0
 while [ ! -b /dev/vdc ]; do
@@ -414,6 +447,9 @@ if [ -f /domu.cfg ]; then
 	fi
 	xl list >/out/xl-list.txt 2>&1 || :
 	fact domu "$domu"
+	# Xen's memory totals (total_memory, free_memory in MiB): what a dump
+	# that drops domU and free frames can be held to.
+	xl info >/out/xl-info.txt 2>&1 || :
 else
 	fact domu skipped
 fi
@@ -446,6 +482,15 @@ if [ -x "$cd_bin" ]; then
 		die "$cd_bin is not static (make crashdmesg/crashdmesg)"
 	fi
 	cp "$cd_bin" "$work/capture/bin/crashdmesg"
+fi
+cc_bin=${CRASHCOPY_STATIC:-$repo_root/capture/crashcopy/crashcopy}
+if [ -x "$cc_bin" ] && "$cc_bin" --help 2>&1 | grep -q -- '^ *-X '; then
+	if ldd "$cc_bin" >/dev/null 2>&1; then
+		die "$cc_bin is not static (make capture/crashcopy/crashcopy)"
+	fi
+	cp "$cc_bin" "$work/capture/bin/crashcopy"
+	tree_elf "$work/capture" "$(command -v tee)" /usr/bin/tee
+	tree_elf "$work/capture" "$(command -v wc)" /usr/bin/wc
 fi
 make_cpio "$work/capture" "$work/capture.cpio.gz"
 
@@ -499,6 +544,7 @@ make_cpio "$work/dom0" "$work/dom0.cpio.gz"
 truncate -s 16M "$work/disk1.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
 truncate -s 16M "$work/disk3.img"
+truncate -s "$((MEM_MIB + 64))M" "$work/disk4.img"
 
 xen_append="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM loglvl=all guest_loglvl=all"
 [ -z "$crashkernel" ] || xen_append="$xen_append crashkernel=$CRASHKERNEL"
@@ -517,6 +563,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-smap
 	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
 	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
 	-drive "file=$work/disk3.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
+	-drive "file=$work/disk4.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
 	</dev/null >"$console" 2>&1 || rc=$?
 seconds=$(($(date +%s) - start))
 case $rc in
@@ -534,7 +581,7 @@ mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
 	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err \
-	crashctl-status-before.txt crashctl-status-after.txt; do
+	crashctl-status-before.txt crashctl-status-after.txt xl-info.txt; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
@@ -566,8 +613,16 @@ mkdir -p "$work/capture-out" "$outdir/capture"
 tar -xf "$work/disk3.img" -C "$work/capture-out" 2>/dev/null ||
 	fail_run "disk 3 holds no tar archive: the capture kernel did not save its files"
 cp "$work/capture-out/cmdline" "$outdir/capture-cmdline.txt"
-for f in dmesg.txt dmesg.err dmesg.rc xen-console.txt xen-console.err xen-console.rc; do
+for f in dmesg.txt dmesg.err dmesg.rc xen-console.txt xen-console.err xen-console.rc \
+	crashcopy.err crashcopy.rc crashcopy.seconds crashcopy.bytes; do
 	[ ! -f "$work/capture-out/$f" ] || cp "$work/capture-out/$f" "$outdir/capture/$f"
 done
+if [ -f "$work/capture-out/crashcopy.rc" ]; then
+	read -r n <"$work/capture-out/crashcopy.bytes" || n=0
+	n=$(printf '%s' "$n" | tr -cd '0-9')
+	tail -c +1048577 "$work/disk4.img" | head -c "${n:-0}" |
+		"$cc_bin" -R "$outdir/capture/vmcore-x" 2>"$outdir/capture/reassemble.err" ||
+		printf 'xen-crash: crashcopy -R of the -X stream failed: %s\n' "$(tail -n 1 "$outdir/capture/reassemble.err")" >&2
+fi
 printf 'xen-crash: Xen %s dom0 %s: %s/vmcore %s bytes, qemu ran %ss\n' \
 	"$(cat "$xcache/version")" "$version" "$outdir" "$size" "$seconds"

@@ -276,6 +276,13 @@ C
 	echo 1 >"$R/proc/sys/kernel/kexec_load_disabled"
 	run "$SH" --root "$R" load
 	want "load: kexec disabled" 1 "kexec_load_disabled=1"
+	# A rebuild after the load: the loaded image is older.
+	echo 0 >"$R/proc/sys/kernel/kexec_load_disabled"
+	run "$SH" --root "$R" load
+	echo "DUMP_LEVEL=1" >>"$R/etc/crashkit.conf"
+	FAKE_ROOT=$R $SH "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+	run "$SH" --root "$R" status
+	want "status: rebuilt after load" 0 "warn loaded      capture kernel loaded, but with an older initramfs"
 	mkroot "$R"
 	run "$SH" --root "$R" unload
 	{ [ "$rc" -eq 0 ] && [ "$(tr '\n' ' ' <"$tmp/kexec.argv")" = "-p -u " ] &&
@@ -357,6 +364,9 @@ X
 	want "real xen.sh: loaded" 0 "ok   loaded" "ok   xen"
 	FAKE_RANGE="0x0 0x0" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
 	want "real xen.sh: no crash area" 3 "FAIL reservation Xen reserved no memory" "GRUB_CMDLINE_XEN_DEFAULT"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" estimate
+	# shellcheck disable=SC2016 # the literal line crashctl prints
+	want "real xen.sh: estimate" 0 'GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT crashkernel=' "M@64M"
 	unset CRASHKIT_XEN_HELPER CRASHKIT_XEN_PRIVCMD CRASHKIT_KEXEC CRASHKIT_XL
 
 	# --- estimate -----------------------------------------------------------
@@ -482,8 +492,41 @@ X
 	[ ! -e "$tmp/saved2" ] && pass || fail "$SH: savecore wrote after a bad header"
 	head -c 4096 /dev/zero >"$raw"
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
-	want "savecore: no header" 1 "no crashkit raw header"
+	want "savecore: a device never written" 0 "has no crashkit raw header: nothing to save"
+	printf 'CRASHKIT-RAW=2\nstate=complete\n' | dd of="$raw" conv=notrunc 2>/dev/null
+	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
+	want "savecore: unknown header version" 1 "raw header version '2' is not 1"
 done
+
+# --- the real initramfs builder under --root ----------------------------------
+# Debian's 6.1 module tree (tests/e2e/fetch-kernel.sh, cached): crashctl build
+# runs initramfs/build with --moddir/--sysroot/--hooks/--kconfig under the
+# faked root; status then finds the image fresh, and stale after a config
+# change, naming the stamp line that changed.
+kdir=$top/.cache/kernels/bookworm
+if sh tests/e2e/fetch-kernel.sh bookworm "$kdir" >/dev/null 2>&1; then
+	rkver=$(cat "$kdir/version")
+	R=$tmp/rroot
+	mkroot "$R"
+	rm -rf "$R/lib/modules/$KVER" "$R/var/lib/crashkit"
+	ln -s "$kdir/lib/modules/$rkver" "$R/lib/modules/$rkver"
+	cp "$kdir/boot/config-$rkver" "$R/boot/config-$rkver"
+	cp "$kdir/vmlinuz" "$R/boot/vmlinuz-$rkver"
+	printf 'TARGETS=raw\nRAW_DEVICE=/dev/vdc\nKDUMP_KVER=%s\n' "$rkver" >"$R/etc/crashkit.conf"
+	unset CRASHKIT_BINDIR
+	SH=dash
+	CRASHKIT_LIBDIR='' run dash --root "$R" build
+	want "real build under --root" 0 "built $R/var/lib/crashkit/initrd-$rkver.img"
+	[ "$(stat -c %a "$R/var/lib/crashkit/initrd-$rkver.img")" = 600 ] && pass || fail "real build: image mode"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: status fresh" 0 "ok   initramfs   $R/var/lib/crashkit/initrd-$rkver.img"
+	echo DUMP_LEVEL=1 >>"$R/etc/crashkit.conf"
+	CRASHKIT_LIBDIR='' run dash --root "$R" status
+	want "real build: stale after a config change" 3 "is stale: conf_sha256 changed since it was built"
+	export CRASHKIT_BINDIR="$tmp/bin"
+else
+	fail "tests/e2e/fetch-kernel.sh bookworm failed"
+fi
 
 # --- documentation and installation ------------------------------------------
 # Every key conf.sh knows is documented in crashkit.conf.5; both pages render
@@ -539,7 +582,133 @@ else
 		mkdir -p "$tmp/m"
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
+		# Free space on a mounted LOCAL_DEVICE against the estimate (this
+		# host's /proc/meminfo: far more than 64 MiB at -d 31).
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" status
+		want "status: free space on the mounted local target" 3 "warn space       local:" "at dump level 31: the capture would degrade"
+		# list and prune on LOCAL_DEVICE, which crashctl mounts itself.
+		for t in 20261101T000000Z 20261102T000000Z; do
+			mkdir -p "$tmp/m/crash/h-$t"
+			printf '{ "capture": { "status": "ok" }, "artifacts": [ { "name": "vmcore", "status": "ok" } ] }\n' \
+				>"$tmp/m/crash/h-$t/manifest.json"
+		done
 		umount "$tmp/m"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" list
+		want "list on an unmounted LOCAL_DEVICE" 0 "h-20261102T000000Z" "2 dump(s) in $loopdev:/crash"
+		printf 'KEEP_DUMPS=1\n' >>"$tmp/local.conf"
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" prune
+		want "prune on an unmounted LOCAL_DEVICE" 0 "removed 1 of 2"
+		grep -q "^$loopdev " /proc/self/mounts && fail "crashctl left $loopdev mounted" || pass
+		mount "$loopdev" "$tmp/m"
+		[ "$(ls "$tmp/m/crash" | tr '\n' ' ')" = "h-20261102T000000Z " ] && pass ||
+			fail "prune on LOCAL_DEVICE left $(ls "$tmp/m/crash")"
+		umount "$tmp/m"
+
+		# The real raw target (capture/targets/raw.sh) on the loop device, then
+		# savecore: the saved vmcore is crashcopy's direct output.
+		losetup -d "$loopdev"
+		loopdev=
+		truncate -s 8M "$tmp/rawdev.img"
+		if loopdev=$(losetup -f --show "$tmp/rawdev.img"); then
+			printf 'TARGETS=raw\nRAW_DEVICE=%s\nHOSTNAME=rawhost\n' "$loopdev" >"$tmp/raw.conf"
+			mkdir -p "$tmp/hooks" "$tmp/cmnt"
+			CRASHKIT_CONF=$tmp/raw.conf CRASHKIT_VMCORE=$FIXTURE CRASHKIT_MNT=$tmp/cmnt \
+				CRASHKIT_HOOKS=$tmp/hooks CRASHKIT_CONSOLE=$tmp/console CRASHKIT_TIME=20261123T020304Z \
+				PATH="$top/crashdmesg:$top/capture/crashcopy:$PATH" \
+				timeout 120 sh capture/crashcapture >"$tmp/capture.out" 2>&1
+			crc=$?
+			[ "$crc" -eq 0 ] && pass || fail "crashcapture to the raw target: exit $crc: $(tail -n 5 "$tmp/capture.out")"
+			"$CRASHCOPY" -l -d 31 "$FIXTURE" "$tmp/direct2.vmcore" 2>/dev/null
+			rm -rf "$tmp/saved3"
+			run dash --conf "$tmp/raw.conf" savecore --dir "$tmp/saved3"
+			want "savecore of the real raw target" 0 "saved $tmp/saved3/rawhost-20261123T020304Z (vmcore: ok)"
+			cmp -s "$tmp/saved3/rawhost-20261123T020304Z/vmcore" "$tmp/direct2.vmcore" && pass ||
+				fail "savecore of the real raw target: vmcore differs from crashcopy -l -d 31"
+			crashdmesg/crashdmesg --vmcore-dmesg "$FIXTURE" 2>/dev/null |
+				cmp -s - "$tmp/saved3/rawhost-20261123T020304Z/dmesg.txt" && pass ||
+				fail "savecore of the real raw target: dmesg.txt is not crashdmesg's log"
+			# crashctl test on the raw target: refused while the device holds
+			# an unsaved crash, then a capture, savecore and state=saved.
+			printf 'CRASHKIT-RAW=1\nstate=complete\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target with an unsaved crash" 1 "holds an unsaved crash (state=complete): crashctl savecore first"
+			printf 'CRASHKIT-RAW=1\nstate=saved\n' | dd of="$loopdev" conv=notrunc 2>/dev/null
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/raw.conf" test --vmcore "$FIXTURE"
+			want "test: raw target" 0 "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "to raw:$loopdev" "test: passed"
+			head -c 4096 "$loopdev" | tr -d '\000' | grep -qx 'state=saved' && pass || fail "test left the raw header unsaved"
+		else
+			fail "losetup of the raw device failed"
+		fi
+
+		# crashctl test on an ssh target: OpenSSH's sshd on 127.0.0.1
+		# (tests/e2e/servers), key login, host key pinned.
+		# shellcheck source=/dev/null # checked on its own (shellcheck suite)
+		. "$top/tests/e2e/servers/servers.sh"
+		if servers_start "$tmp/srv" >"$tmp/servers.log" 2>&1; then
+			sed 's/\[10\.0\.2\.2\]/[127.0.0.1]/' "$(servers_env "$tmp/srv" SSH_KNOWN_HOSTS)" >"$tmp/known_hosts"
+			printf 'TARGETS=ssh\nSSH_TARGET=%s@127.0.0.1\nSSH_PORT=%s\nSSH_PATH=%s\nSSH_KEY=%s\nSSH_KNOWN_HOSTS=%s\n' \
+				"$(servers_env "$tmp/srv" SSH_USER)" "$(servers_env "$tmp/srv" SSH_PORT)" \
+				"$(servers_env "$tmp/srv" SSH_ROOT)" "$(servers_env "$tmp/srv" SSH_KEY)" "$tmp/known_hosts" >"$tmp/ssh.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target" 0 "ok   write       ssh:" "ok   pipeline    crashcapture saved dmesg.txt (ok) and vmcore (ok)" "test: passed"
+			[ -z "$(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")" ] && pass ||
+				fail "test left files on the ssh server: $(ls -A "$(servers_env "$tmp/srv" SSH_ROOT)")"
+			# A host key that does not match the pin: refused, nothing written.
+			sed 's/ssh-ed25519 .*/ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcKs0zsoHTqQ3W0aHxHlFkWb8PXmDLu5mXUPYlvGu9q/' \
+				"$tmp/known_hosts" >"$tmp/known_hosts.bad"
+			sed "s|^SSH_KNOWN_HOSTS=.*|SSH_KNOWN_HOSTS=$tmp/known_hosts.bad|" "$tmp/ssh.conf" >"$tmp/ssh-bad.conf"
+			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh-bad.conf" test --vmcore "$FIXTURE"
+			want "test: ssh target with a wrong pinned host key" 1 "FAIL write       ssh:"
+
+			# status's target probes, with the host's tools (ssh login,
+			# bash /dev/tcp, curl) and with busybox alone as in the e2e
+			# first kernel (nc, wget).
+			mkdir -p "$tmp/bb"
+			for a in $(busybox --list); do ln -sf "$(command -v busybox)" "$tmp/bb/$a"; done
+			hport=$(servers_env "$tmp/srv" HTTP_PORT)
+			sport=$(servers_env "$tmp/srv" SSH_PORT)
+			closed=$(servers_free_port)
+			R=$tmp/proot
+			FAKE_ROOT=$R
+			SH=dash
+			while IFS='|' read -r conf want_rc want_text; do
+				mkroot "$R"
+				{ printf '%s\n' "$conf" | tr ';' '\n' | sed "s/HPORT/$hport/; s/SPORT/$sport/; s/CLOSED/$closed/"
+					echo "KDUMP_KVER=$KVER"; } >"$R/etc/crashkit.conf"
+				FAKE_ROOT=$R dash "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+				for p in host busybox; do
+					if [ "$p" = host ]; then
+						run dash --root "$R" status
+					else
+						FAKE_ROOT=$R PATH=$tmp/bb busybox ash "$CRASHCTL" --root "$R" status >"$tmp/out" 2>&1
+						rc=$?
+					fi
+					want "status probe ($p tools): $conf" "$want_rc" \
+						"$(printf '%s\n' "$want_text" | sed "s/HPORT/$hport/; s/SPORT/$sport/; s/CLOSED/$closed/")"
+				done
+			done <<C
+TARGETS=http;HTTP_URL=http://127.0.0.1:HPORT/upload|0|ok   target      http: http://127.0.0.1:HPORT/upload answers
+TARGETS=http;HTTP_URL=http://127.0.0.1:CLOSED/upload|3|warn target      http: http://127.0.0.1:CLOSED/upload does not answer
+TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=SPORT|0|ok   target      ftp: 127.0.0.1 answers on port SPORT
+TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=CLOSED|3|warn target      ftp: 127.0.0.1 does not answer on port CLOSED
+C
+			# Under --root, SSH_KEY and SSH_KNOWN_HOSTS are read in the root.
+			mkdir -p "$R/etc/crashkit"
+			cp "$(servers_env "$tmp/srv" SSH_KEY)" "$R/etc/crashkit/id_ed25519"
+			cp "$tmp/known_hosts" "$R/etc/crashkit/known_hosts"
+			sed -e 's|^TARGETS=.*|TARGETS="ssh raw"\nRAW_DEVICE=/dev/vdc|' -e '/^SSH_KEY=/d' -e '/^SSH_KNOWN_HOSTS=/d' \
+				"$tmp/ssh.conf" >"$R/etc/crashkit.conf"
+			echo "KDUMP_KVER=$KVER" >>"$R/etc/crashkit.conf"
+			FAKE_ROOT=$R dash "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+			run dash --root "$R" status
+			want "status: ssh login with the pinned key" 0 "ok   target      ssh: $(servers_env "$tmp/srv" SSH_USER)@127.0.0.1: logged in with"
+			cp "$tmp/known_hosts.bad" "$R/etc/crashkit/known_hosts"
+			run dash --root "$R" status
+			want "status: ssh with a wrong pinned key falls back to raw" 0 "warn target      ssh:" "failed: " "ok   target      raw:"
+			servers_stop "$tmp/srv"
+		else
+			fail "servers_start (sshd) failed: $(tail -n 3 "$tmp/servers.log")"
+		fi
 	else
 		fail "losetup failed"
 	fi

@@ -16,21 +16,22 @@
 #                and makedumpfile --dump-dmesg reads the same log from it as
 #                from the raw core; manifest true (manifest_check.py); files
 #                0600, directory 0700, no .incomplete; the VM rebooted
-#   ssh, http, ftp   the same checks on what the server received
+#   ssh, http, ftp, nfs   the same checks on what the server received (nfs:
+#                nfs-ganesha, NFSv4 on a free port: the host kernel has no nfsd)
 #   full         a 4 MiB target: the log is saved, the manifest says the dump
 #                was truncated/skipped/failed and why; rebooted
 #   unreachable  http to a closed port: crashctl status exits 3; the log lands
 #                on FALLBACK_DEVICE; rebooted
 #   deadline     DEADLINE=20s and a pre.d hook that sleeps 10 min, with an
 #                i6300esb watchdog: the VM resets within DEADLINE + 60 s
-# NFS is not tested: no NFS server can run on this host (servers_nfs_note).
 # E2E_CAPTURE_SCENARIOS picks scenarios (default: all of the above).
 # E2E_CAPTURE_PLACEHOLDER=1, or a tree without initramfs/crashctl, runs the
 # harness self-test instead (capture-vm.sh --placeholder: a throwaway capture
-# initramfs that saves dmesg.txt to local/ssh/http/ftp), which proves the VM,
+# initramfs that saves dmesg.txt to local/ssh/http/ftp/nfs), which proves the VM,
 # disks, servers and reboot detection, not crashkit's capture; without
 # crashctl that is also one failure ("crashctl missing").
-# Time: about 40-60 s a scenario under TCG.
+# VMs run E2E_CAPTURE_JOBS (default 2) at a time, then the checks.
+# Time: 1.5-2.5 min a scenario under TCG (crashctl build ~30 s, load ~15 s).
 # Last line: "e2e_capture: N passed, N failed".
 # shellcheck disable=SC2317 # scenarios and checks are called by name (check FN, scenario_$name)
 set -u
@@ -41,8 +42,11 @@ cd "$top" || exit 1
 
 python=/usr/bin/python3
 work=$top/build/e2e-capture
-scenarios=${E2E_CAPTURE_SCENARIOS:-local ssh http ftp full unreachable deadline}
+scenarios=${E2E_CAPTURE_SCENARIOS:-local ssh http ftp nfs full unreachable deadline}
 placeholder=${E2E_CAPTURE_PLACEHOLDER:-}
+jobs=${E2E_CAPTURE_JOBS:-2}
+running=
+nrunning=0
 [ -x "$top/initramfs/crashctl" ] || [ -f "$top/initramfs/crashctl" ] || placeholder=missing
 
 passed=0
@@ -98,8 +102,9 @@ if ! sh tests/e2e/capture-vm.sh --build-image "$image" >"$work/image.log" 2>&1; 
 	finish
 fi
 printf '  first-kernel image: %s bytes\n' "$(stat -c %s "$image")"
-nfs_note=$(servers_nfs_note)
-[ -z "$nfs_note" ] || printf '  nfs: not tested: %s\n' "$nfs_note"
+if ! servers_start_nfs "$work/servers" 2>"$work/nfs.err"; then
+	bad "NFS server (nfs-ganesha) did not start: $(tail -n 1 "$work/nfs.err")"
+fi
 
 # --- helpers -------------------------------------------------------------
 
@@ -116,19 +121,47 @@ scenario_dir() {
 	printf '%s\n' "$d"
 }
 
-# run_vm NAME [capture-vm.sh options]: run scenario NAME; its output in
-# $work/NAME/out; sets out. False when the harness itself failed.
-run_vm() {
+# start_vm NAME [capture-vm.sh options]: start scenario NAME's VM in the
+# background (at most $jobs at once; output in $work/NAME/run.log, exit
+# status in run.rc, results in $work/NAME/out).
+start_vm() {
 	local n
 	n=$1
 	shift
-	out=$work/$n/out
-	if ! nice sh tests/e2e/capture-vm.sh --image "$image" "$@" "$work/$n/in" "$out" \
-		>"$work/$n/run.log" 2>&1; then
-		sed 's/^/  | /' "$work/$n/run.log" | tail -n 20
+	while [ "$nrunning" -ge "$jobs" ]; do
+		wait "${running%% *}"
+		running=${running#* }
+		nrunning=$((nrunning - 1))
+	done
+	(
+		rc=0
+		nice sh tests/e2e/capture-vm.sh --image "$image" "$@" "$work/$n/in" "$work/$n/out" \
+			>"$work/$n/run.log" 2>&1 || rc=$?
+		echo "$rc" >"$work/$n/run.rc"
+	) &
+	running="$running$! "
+	nrunning=$((nrunning + 1))
+}
+
+# wait_vms: wait for every VM start_vm started.
+wait_vms() {
+	local p
+	for p in $running; do
+		wait "$p"
+	done
+	running=
+	nrunning=0
+}
+
+# vm_done NAME: sets out to NAME's results and shows how its VM ran; false
+# when the harness itself failed.
+vm_done() {
+	out=$work/$1/out
+	if [ "$(cat "$work/$1/run.rc" 2>/dev/null)" != 0 ]; then
+		sed 's/^/  | /' "$work/$1/run.log" | tail -n 20
 		return 1
 	fi
-	sed 's/^/  /' "$work/$n/run.log"
+	sed 's/^/  /' "$work/$1/run.log"
 }
 
 # result KEY: a value from capture-vm.sh's result file.
@@ -167,7 +200,7 @@ crash_dir() {
 		printf '%s\n' "$d"
 	done
 	[ "$n" -eq 1 ] && return 0
-	printf '  %s crash directories under %s:' "$n" "$1" >&2
+	printf '  %s crash directories under %s:\n' "$n" "$1" >&2
 	ls -la "$1" >&2 2>/dev/null
 	return 1
 }
@@ -321,7 +354,7 @@ EOF
 
 # --- scenarios -------------------------------------------------------------
 
-scenario_local() {
+setup_local() {
 	local d
 	d=$(scenario_dir local)
 	{
@@ -332,7 +365,12 @@ scenario_local() {
 		echo "LOCAL_PATH=/var/crash"
 	} >"$d/crashkit.conf"
 	echo test >"$d/flags"
-	run_vm local || {
+	start_vm local
+}
+
+check_local() {
+	local d
+	vm_done local || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -355,7 +393,7 @@ initrd_report() {
 	esac
 }
 
-scenario_ssh() {
+setup_ssh() {
 	local d
 	d=$(scenario_dir ssh)
 	cp "$(env_get SSH_KEY)" "$d/crashkit/e2e/id_ed25519"
@@ -371,7 +409,12 @@ scenario_ssh() {
 		echo "SSH_KEY=/etc/crashkit/e2e/id_ed25519"
 		echo "SSH_KNOWN_HOSTS=/etc/crashkit/e2e/known_hosts"
 	} >"$d/crashkit.conf"
-	run_vm ssh || {
+	start_vm ssh
+}
+
+check_ssh() {
+	local d
+	vm_done ssh || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -380,7 +423,7 @@ scenario_ssh() {
 	full_checks "$(env_get SSH_ROOT)/ssh"
 }
 
-scenario_http() {
+setup_http() {
 	local d
 	d=$(scenario_dir http)
 	{
@@ -388,7 +431,12 @@ scenario_http() {
 		echo "TARGETS=http"
 		echo "HTTP_URL=http://10.0.2.2:$(env_get HTTP_PORT)/http"
 	} >"$d/crashkit.conf"
-	run_vm http || {
+	start_vm http
+}
+
+check_http() {
+	local d
+	vm_done http || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -397,7 +445,7 @@ scenario_http() {
 	full_checks "$(env_get HTTP_ROOT)/http"
 }
 
-scenario_ftp() {
+setup_ftp() {
 	local d
 	d=$(scenario_dir ftp)
 	cp "$work/servers/ftp-password" "$d/crashkit/e2e/ftp-password"
@@ -412,13 +460,48 @@ scenario_ftp() {
 		echo "FTP_PATH=ftp"
 	} >"$d/crashkit.conf"
 	mkdir -p "$(env_get FTP_ROOT)/ftp"
-	run_vm ftp || {
+	start_vm ftp
+}
+
+check_ftp() {
+	local d
+	vm_done ftp || {
 		bad "capture-vm.sh ran"
 		return
 	}
 	first_kernel_ok
 	check "VM rebooted after the capture" rebooted
 	full_checks "$(env_get FTP_ROOT)/ftp"
+}
+
+setup_nfs() {
+	local d
+	d=$(scenario_dir nfs)
+	[ -n "$(env_get NFS_PORT)" ] || {
+		bad "no NFS server"
+		return
+	}
+	rm -rf "$(env_get NFS_ROOT)/nfs"
+	mkdir -p "$(env_get NFS_ROOT)/nfs"
+	{
+		conf_common
+		echo "TARGETS=nfs"
+		echo "NFS_EXPORT=10.0.2.2:/crash"
+		echo "NFS_OPTIONS=vers=4.1,proto=tcp,port=$(env_get NFS_PORT)"
+		echo "NFS_PATH=/nfs"
+	} >"$d/crashkit.conf"
+	start_vm nfs
+}
+
+check_nfs() {
+	local d
+	vm_done nfs || {
+		bad "capture-vm.sh ran"
+		return
+	}
+	first_kernel_ok
+	check "VM rebooted after the capture" rebooted
+	full_checks "$(env_get NFS_ROOT)/nfs"
 }
 
 # saved_log_somewhere ROOT...: exactly one crash directory under the ROOTs
@@ -436,7 +519,7 @@ saved_log_somewhere() {
 	return 1
 }
 
-scenario_full() {
+setup_full() {
 	local d
 	d=$(scenario_dir full)
 	{
@@ -447,7 +530,12 @@ scenario_full() {
 		echo "FALLBACK_DEVICE=LABEL=CRASHFB"
 		echo "FALLBACK_PATH=/var/crash"
 	} >"$d/crashkit.conf"
-	run_vm full --target-size 4M || {
+	start_vm full --target-size 4M
+}
+
+check_full() {
+	local d
+	vm_done full || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -466,7 +554,7 @@ scenario_full() {
 	fi
 }
 
-scenario_unreachable() {
+setup_unreachable() {
 	local d port
 	d=$(scenario_dir unreachable)
 	port=$(servers_free_port)
@@ -478,7 +566,12 @@ scenario_unreachable() {
 		echo "FALLBACK_DEVICE=LABEL=CRASHFB"
 		echo "FALLBACK_PATH=/var/crash"
 	} >"$d/crashkit.conf"
-	run_vm unreachable || {
+	start_vm unreachable
+}
+
+check_unreachable() {
+	local d port
+	vm_done unreachable || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -516,7 +609,7 @@ reset_in_time() {
 	return 1
 }
 
-scenario_deadline() {
+setup_deadline() {
 	local d
 	d=$(scenario_dir deadline)
 	printf '#!/bin/sh\n# e2e: a hook that never ends\nsleep 600\n' >"$d/crashkit/pre.d/10-hang"
@@ -529,7 +622,12 @@ scenario_deadline() {
 		echo "DEADLINE=20s"
 		echo "WATCHDOG=auto"
 	} >"$d/crashkit.conf"
-	run_vm deadline --watchdog --timeout 240 || {
+	start_vm deadline --watchdog --timeout 240
+}
+
+check_deadline() {
+	local d
+	vm_done deadline || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -541,7 +639,7 @@ scenario_deadline() {
 
 # watchdog_seen: the capture kernel (after the elfcorehdr= command line) probed i6300esb.
 watchdog_seen() {
-	awk '/Command line:.*elfcorehdr=/ { cap = 1 } cap && /i6300ESB/ { found = 1 } END { exit !found }' \
+	awk '/Command line:.*elfcorehdr=/ { cap = 1 } cap && tolower($0) ~ /i6300esb/ { found = 1 } END { exit !found }' \
 		"$out/console.log" && return 0
 	echo "  no i6300ESB line from the capture kernel"
 	return 1
@@ -549,10 +647,11 @@ watchdog_seen() {
 
 # --- the placeholder self-test -------------------------------------------
 
-# self_test TARGET: the placeholder capture saved dmesg.txt to TARGET, and
-# it is vmcore-dmesg's output on the raw core; the VM rebooted.
-self_test() {
-	local t d f
+# setup_self TARGET, check_self TARGET: the placeholder capture saved
+# dmesg.txt to TARGET, and it is vmcore-dmesg's output on the raw core; the
+# VM rebooted.
+setup_self() {
+	local t d
 	t=$1
 	name=harness-$t
 	d=$(scenario_dir "$name")
@@ -570,9 +669,20 @@ self_test() {
 		printf 'TARGETS=ssh\nSSH_TARGET=%s@10.0.2.2\nSSH_PORT=%s\nSSH_PATH=%s/self\n' \
 			"$(env_get SSH_USER)" "$(env_get SSH_PORT)" "$(env_get SSH_ROOT)"
 		;;
+	nfs)
+		printf 'TARGETS=nfs\nNFS_EXPORT=10.0.2.2:/crash\nNFS_OPTIONS=vers=4.1,proto=tcp,port=%s\n' \
+			"$(env_get NFS_PORT)"
+		;;
 	esac >"$d/crashkit.conf"
 	printf 'HOSTNAME=%s\n' "$name" >>"$d/crashkit.conf"
-	run_vm "$name" --placeholder || {
+	start_vm "$name" --placeholder
+}
+
+check_self() {
+	local t f
+	t=$1
+	name=harness-$t
+	vm_done "$name" || {
 		bad "capture-vm.sh ran"
 		return
 	}
@@ -582,6 +692,7 @@ self_test() {
 	http) f=$(env_get HTTP_ROOT)/self/$name-placeholder/dmesg.txt ;;
 	ftp) f=$(env_get FTP_ROOT)/$name-placeholder.dmesg.txt ;;
 	ssh) f=$(env_get SSH_ROOT)/self/$name-placeholder/dmesg.txt ;;
+	nfs) f=$(env_get NFS_ROOT)/$name-placeholder/dmesg.txt ;;
 	esac
 	check "the guest's upload arrived and is the raw core's log" log_is_core_log "$f"
 }
@@ -591,20 +702,32 @@ if [ -n "$placeholder" ]; then
 		name=setup
 		bad "crashctl missing (initramfs/crashctl): the capture scenarios cannot run; harness self-test only"
 	}
-	for t in ${E2E_CAPTURE_SELFTEST:-local http ftp ssh}; do
-		self_test "$t"
+	selftest=${E2E_CAPTURE_SELFTEST:-local http ftp ssh nfs}
+	for t in $selftest; do
+		setup_self "$t"
+	done
+	wait_vms
+	for t in $selftest; do
+		check_self "$t"
 	done
 	finish
 fi
 
+# All VMs first ($jobs at a time), then the checks in order.
 for name in $scenarios; do
 	case $name in
-	local | ssh | http | ftp | full | unreachable | deadline)
-		t=$(date +%s)
-		"scenario_$name"
-		printf '  %s: %s s\n' "$name" "$(($(date +%s) - t))"
-		;;
+	local | ssh | http | ftp | nfs | full | unreachable | deadline) "setup_$name" ;;
 	*) bad "unknown scenario $name" ;;
+	esac
+done
+wait_vms
+for name in $scenarios; do
+	case $name in
+	local | ssh | http | ftp | nfs | full | unreachable | deadline)
+		"check_$name"
+		[ ! -f "$work/$name/out/result" ] ||
+			printf '  %s: qemu ran %s s\n' "$name" "$(sed -n 's/^qemu_seconds=//p' "$work/$name/out/result")"
+		;;
 	esac
 done
 finish

@@ -194,6 +194,7 @@ mkdir -p "$bindir"
 cp "$static_bin" "$bindir/crashdmesg"
 cp "$static_bin" "$bindir/crashcopy"
 cp "$static_bin" "$bindir/crashkit-xen"
+cp "$static_bin" "$bindir/crashsend"
 hooks=$tmp/hooks
 mkdir -p "$hooks/pre.d" "$hooks/post.d"
 printf '#!/bin/sh\nexit 0\n' >"$hooks/pre.d/10-note"
@@ -304,6 +305,7 @@ check "fallback storage is announced" grep -q 'not found on this host: fallback 
 	echo bin/crashdmesg
 	echo bin/crashcopy
 	echo bin/crashkit-xen
+	echo bin/crashsend
 	echo init
 	echo lib/crashkit/crashcapture
 	echo lib/crashkit/lib/conf.sh
@@ -512,6 +514,19 @@ mkdir -p "$tmp/dynbin"
 cp "$bindir/crashdmesg" "$tmp/dynbin/crashdmesg"
 cp "$mkcpio" "$tmp/dynbin/crashcopy"
 expect_build_error "crashcopy is dynamically linked" "with a dynamic crashcopy" --conf "$tmp/local.conf" --bindir "$tmp/dynbin"
+grep -v '^CONFIG_RD_ZSTD=' "$kdir/boot/config-$kver" >"$tmp/kconfig-nozstd"
+expect_build_error "CONFIG_RD_ZSTD is not set: the kernel cannot unpack a zstd initramfs" \
+	"with zstd for a kernel without CONFIG_RD_ZSTD" --conf "$tmp/local.conf" --compress zstd --kconfig "$tmp/kconfig-nozstd"
+sh "$build" --kver "$kver" --moddir "$moddir" --srcdir "$src" --bindir "$bindir" --hooks "$hooks" \
+	--conf "$tmp/local.conf" --kconfig "$tmp/kconfig-nozstd" --print-inputs >"$tmp/autogz.out" 2>&1
+check "auto picks gzip for a kernel without CONFIG_RD_ZSTD" grep -qx 'compress=gzip:9' "$tmp/autogz.out"
+mkdir -p "$tmp/nosend"
+cp "$bindir/crashdmesg" "$bindir/crashcopy" "$tmp/nosend/"
+printf 'TARGETS="http local"\nHTTP_URL=http://10.0.2.2:8080/c\nLOCAL_DEVICE=/dev/vda\n' >"$tmp/http.conf"
+expect_build_error "TARGETS has http but crashsend is not found" "for http without crashsend" \
+	--conf "$tmp/http.conf" --bindir "$tmp/nosend"
+run_build nosend --conf "$tmp/local.conf" --bindir "$tmp/nosend" --compress none
+check "crashsend is optional without an http target" [ $? -eq 0 ]
 expect_build_error "--compress 'lz4'" "with an unknown compressor" --conf "$tmp/local.conf" --compress lz4
 
 # busybox ash runs the build as dash does: same bytes.

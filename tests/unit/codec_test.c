@@ -109,6 +109,43 @@ static void test_roundtrip(void)
 	}
 }
 
+/*
+ * codec_page_into() writes what codec_page() returns, into the caller's
+ * buffer, raw pages included, and never past codec_bound().
+ */
+static void test_page_into(void)
+{
+	static const enum codec_kind kinds[] = {CODEC_NONE, CODEC_ZLIB, CODEC_LZO,
+						CODEC_ZSTD};
+	const size_t ps = 4096;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct codec *a = NULL, *b = NULL;
+		CHECK_OK(codec_create(kinds[k], ps, &a));
+		CHECK_OK(codec_create(kinds[k], ps, &b));
+		if (!a || !b)
+			return;
+		size_t bound = codec_bound(b);
+		CHECK(bound >= ps);
+		uint8_t *page = malloc(ps), *dst = malloc(bound + 64);
+		for (int kind = 0; kind < 4; kind++) {
+			fill_page(page, ps, kind, (uint32_t)(kind * 7 + 1));
+			memset(dst, 0xa5, bound + 64);
+			const uint8_t *out;
+			uint32_t size, flags, size2, flags2;
+			CHECK_OK(codec_page(a, page, &out, &size, &flags));
+			CHECK_OK(codec_page_into(b, page, dst, &size2, &flags2));
+			CHECK(size == size2 && flags == flags2 &&
+			      memcmp(out, dst, size) == 0);
+			for (size_t i = bound; i < bound + 64; i++)
+				CHECK(dst[i] == 0xa5);
+		}
+		free(page);
+		free(dst);
+		codec_destroy(a);
+		codec_destroy(b);
+	}
+}
+
 static void test_names_and_bits(void)
 {
 	CHECK_STR(codec_name(CODEC_NONE), "none");
@@ -137,6 +174,7 @@ static void test_bad_arguments(void)
 int main(void)
 {
 	RUN(test_roundtrip);
+	RUN(test_page_into);
 	RUN(test_names_and_bits);
 	RUN(test_bad_arguments);
 	return test_summary("codec_test");

@@ -320,6 +320,8 @@ static void test_lp64_file_bytes(void)
 	if (!w)
 		return;
 
+	// A file sink writes in the background: sync makes it visible.
+	CHECK_OK(dump_sink_sync(s));
 	size_t size;
 	uint8_t *f = slurp(tmp_path("lp64.incomplete"), &size);
 	uint8_t want[PAGE];
@@ -370,6 +372,7 @@ static void test_lp64_file_bytes(void)
 		CHECK_OK(kdump_writer_page(w, pfn, k == PFN_ZERO, out, psize,
 					   flags));
 		if (++given == count / 2) {
+			CHECK_OK(dump_sink_sync(s));
 			f = slurp(tmp_path("lp64.incomplete"), &size);
 			CHECK_EQ_U64(rd_u32(&le64, f + 424), 0xa);
 			free(f);

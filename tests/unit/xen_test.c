@@ -267,6 +267,20 @@ static void test_p2m_hostile(void)
 	xen_destroy(x);
 	rd_put_uint(&f.fmt, f.info + 72, 8, 1);
 
+	// A PVH dom0: no PV p2m.
+	rd_put_uint(&f.fmt, f.info + 72, 8, 0);
+	x = fake_xen(&f);
+	if (x) {
+		CHECK_ERR(xen_pfn_to_mfn(x, 0x10, &mfn, NULL), CRASH_ERR_UNSUPPORTED,
+			  "xen: CRASH_INFO dom0_pfn_to_mfn_frame_list_list is 0: "
+			  "dom0 has no PV p2m (a PVH dom0 is not supported)");
+		CHECK_ERR(xen_p2m_stats(x, &st), CRASH_ERR_UNSUPPORTED,
+			  "xen: CRASH_INFO dom0_pfn_to_mfn_frame_list_list is 0: "
+			  "dom0 has no PV p2m (a PVH dom0 is not supported)");
+	}
+	xen_destroy(x);
+	rd_put_uint(&f.fmt, f.info + 72, 8, 1);
+
 	// A frame-list entry far outside; an INVALID frame-list-list entry.
 	put64(&f, 5 * 4096, UINT64_C(0x123456789));
 	put64(&f, 1 * 4096 + 8, UINT64_MAX);

@@ -2,7 +2,8 @@
 # /init of the first (crashing) kernel in tests/e2e/capture-vm.sh.
 #
 # The image (built once, reused by every scenario) holds busybox, crashkit's
-# tree under /opt/crashkit, Debian's kexec and ssh with their libraries, the
+# tree under /opt/crashkit, Debian's kexec, ssh, ssh-keygen, bash and ldd
+# with their libraries, the
 # kernel at /boot/vmlinuz-<kver> and the modules to reach its disks; the
 # kernel's whole module tree is a read-only 9p share mounted on /lib/modules.
 # The scenario's cpio, appended to the image, brings /etc/crashkit.conf,
@@ -38,12 +39,12 @@ step() {
 	local name rc
 	name=$1
 	shift
-	echo "crashkit-e2e: step $name: $*"
+	echo "crashkit-e2e: step $name: $* (uptime $(cut -d ' ' -f 1 /proc/uptime))"
 	rc=0
 	"$@" >"$out/$name.log" 2>&1 </dev/null || rc=$?
 	echo "$rc" >"$out/$name.rc"
 	sed "s/^/crashkit-e2e: $name| /" "$out/$name.log"
-	echo "crashkit-e2e: step $name: exit $rc"
+	echo "crashkit-e2e: step $name: exit $rc (uptime $(cut -d ' ' -f 1 /proc/uptime))"
 	return "$rc"
 }
 
@@ -73,6 +74,13 @@ while [ ! -b /dev/vda ]; do
 	sleep 1
 done
 
+# Coldplug, as udev would on a real system: a driver for every device with
+# a modalias (virtio_net, i6300esb, ata_piix, ...), so that crashctl sees
+# the bound drivers in sysfs.
+find /sys/devices -name modalias -exec cat {} + 2>/dev/null | sort -u >/tmp/modaliases
+while read -r a; do
+	modprobe -q "$a" 2>/dev/null
+done </tmp/modaliases
 modprobe virtio_net || fail "modprobe virtio_net"
 ip link set lo up
 ip link set eth0 up || fail "no eth0"
@@ -104,9 +112,7 @@ else
 	command -v crashctl >/dev/null || fail "no crashctl in /opt/crashkit/initramfs"
 	step build crashctl build || fail "crashctl build failed"
 	ls -ln /var/lib/crashkit/ >"$out/varlib.ls" 2>&1
-	for f in /var/lib/crashkit/initrd-*; do
-		[ -f "$f" ] && cp "$f" "$out/initrd.img"
-	done
+	cp "/var/lib/crashkit/initrd-$kver.img" "$out/initrd.img" 2>/dev/null
 	step load crashctl load || fail "crashctl load failed"
 	step status crashctl status
 	if has_flag test; then

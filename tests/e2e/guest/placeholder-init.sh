@@ -3,8 +3,8 @@
 # --placeholder): a harness self-test, not crashkit's capture. It proves the
 # plumbing the real scenarios rely on: the capture kernel boots from kexec -p,
 # reaches the disks and QEMU's user network, uploads to the host's test
-# servers with busybox wget / ftpput and OpenSSH, runs the post.d hooks, and
-# reboots. It writes only dmesg.txt (crashdmesg --vmcore-dmesg) to the first
+# servers with busybox wget / ftpput, OpenSSH and the kernel's NFSv4 client,
+# runs the post.d hooks, and reboots. It writes only dmesg.txt (crashdmesg --vmcore-dmesg) to the first
 # entry of TARGETS, into <HOSTNAME>-placeholder/.
 PATH=/bin:/sbin:/usr/bin
 export PATH
@@ -34,7 +34,7 @@ dir=${dir:-crashkit-e2e}-placeholder
 crashdmesg --vmcore-dmesg /proc/vmcore >/tmp/dmesg.txt || fail "crashdmesg"
 echo "crashkit-e2e: placeholder: $(wc -c </tmp/dmesg.txt) bytes of log, target $target"
 case $target in
-ssh | http | ftp)
+ssh | http | ftp | nfs)
 	ip link set lo up
 	ip link set eth0 up || fail "no eth0"
 	udhcpc -i eth0 -n -q -t 10 -s /usr/share/udhcpc/default.script >/dev/null 2>&1 || fail "udhcpc"
@@ -51,6 +51,15 @@ local)
 	mkdir -p /mnt
 	mount -t ext4 "$dev" /mnt || fail "mount $dev"
 	p=/mnt$(conf LOCAL_PATH)/$dir
+	if ! { mkdir -p "$p" && chmod 700 "$p" && cp /tmp/dmesg.txt "$p/dmesg.txt" && chmod 600 "$p/dmesg.txt"; }; then
+		fail "write to $p"
+	fi
+	umount /mnt
+	;;
+nfs)
+	mkdir -p /mnt
+	mount -t nfs4 -o "$(conf NFS_OPTIONS)" "$(conf NFS_EXPORT)" /mnt || fail "mount $(conf NFS_EXPORT)"
+	p=/mnt/$dir
 	if ! { mkdir -p "$p" && chmod 700 "$p" && cp /tmp/dmesg.txt "$p/dmesg.txt" && chmod 600 "$p/dmesg.txt"; }; then
 		fail "write to $p"
 	fi

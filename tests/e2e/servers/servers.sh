@@ -14,10 +14,15 @@
 # DIR/env, KEY=value lines: SSH_PORT SSH_USER SSH_ROOT (directory for
 # uploads) SSH_KEY (client private key) SSH_KNOWN_HOSTS (a known_hosts file
 # pinning the host key for [10.0.2.2]:SSH_PORT), HTTP_PORT HTTP_ROOT
-# HTTP_LOG, FTP_PORT FTP_USER FTP_PASSWORD_FILE FTP_ROOT. Logs: DIR/*.log.
+# HTTP_LOG, FTP_PORT FTP_USER FTP_PASSWORD_FILE FTP_ROOT, and after
+# servers_start_nfs NFS_PORT NFS_ROOT. Logs: DIR/*.log.
 #
-# NFS: no server can run on this host: the kernel's nfsd is not available
-# (no nfsd module, no /proc/fs/nfsd), see servers_nfs_note.
+# NFS: the host kernel here has no nfsd (no module, no /proc/fs/nfsd), so
+# the server is nfs-ganesha in user space (its VFS FSAL), NFSv4 only: v3
+# needs the rpcbind registration that fails without rpcbind (ganesha logs
+# "Cannot register NFS V4 on UDP", harmless for v4). It exports NFS_ROOT as
+# /crash on NFS_PORT, root not squashed; a guest mounts it with
+# "mount -t nfs4 -o vers=4.1,port=NFS_PORT 10.0.2.2:/crash MNT".
 
 # servers_free_port: print a TCP port on 127.0.0.1 that nothing listens on.
 servers_free_port() {
@@ -146,9 +151,61 @@ EOF
 	} >>"$d/env"
 }
 
+# servers_start_nfs DIR: nfs-ganesha for DIR (after servers_start DIR).
+servers_start_nfs() {
+	local d port i
+	d=$1
+	command -v ganesha.nfsd >/dev/null 2>&1 || {
+		echo "servers: ganesha.nfsd missing (apt-get install nfs-ganesha nfs-ganesha-vfs)" >&2
+		return 1
+	}
+	mkdir -p "$d/nfs" "$d/nfs-root"
+	chmod 700 "$d/nfs"
+	chmod 755 "$d/nfs-root"
+	port=$(servers_free_port) || return 1
+	cat >"$d/nfs/ganesha.conf" <<GANESHA
+NFS_CORE_PARAM {
+	NFS_Port = $port;
+	Bind_addr = 127.0.0.1;
+	Protocols = 4;
+	Enable_NLM = false;
+	Enable_RQUOTA = false;
+}
+NFSV4 { Graceless = true; }
+NFS_KRB5 { Active_krb5 = false; }
+EXPORT {
+	Export_Id = 1;
+	Path = $d/nfs-root;
+	Pseudo = /crash;
+	Access_Type = RW;
+	Squash = No_Root_Squash;
+	SecType = sys;
+	Transports = TCP;
+	Protocols = 4;
+	FSAL { Name = VFS; }
+}
+GANESHA
+	ganesha.nfsd -F -L "$d/nfs.log" -f "$d/nfs/ganesha.conf" -p "$d/nfs/ganesha.pid" -N NIV_EVENT \
+		>>"$d/nfs.err" 2>&1 &
+	echo $! >"$d/ganesha.pid"
+	i=0
+	until grep -q 'NFS SERVER INITIALIZED' "$d/nfs.log" 2>/dev/null; do
+		i=$((i + 1))
+		if [ "$i" -gt 300 ] || ! kill -0 "$(cat "$d/ganesha.pid")" 2>/dev/null; then
+			echo "servers: nfs-ganesha did not start: $(tail -n 1 "$d/nfs.log" 2>/dev/null)" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	{
+		echo "NFS_PORT=$port"
+		echo "NFS_ROOT=$d/nfs-root"
+	} >>"$d/env"
+}
+
 servers_stop() {
 	local p
-	for p in sshd collector ftpd; do
+	for p in sshd collector ftpd ganesha; do
 		[ -f "$1/$p.pid" ] || continue
 		kill "$(cat "$1/$p.pid")" 2>/dev/null
 		rm -f "$1/$p.pid"
@@ -160,16 +217,4 @@ servers_stop() {
 # servers_env DIR KEY: the value of KEY in DIR/env.
 servers_env() {
 	sed -n "s/^$2=//p" "$1/env"
-}
-
-# servers_nfs_note: why there is no NFS server (one line), or nothing when
-# the kernel's nfsd looks usable.
-servers_nfs_note() {
-	if [ -d /proc/fs/nfsd ] || grep -qw nfsd /proc/filesystems 2>/dev/null; then
-		return 0
-	fi
-	if modprobe -n nfsd >/dev/null 2>&1; then
-		return 0
-	fi
-	echo "no NFS server here: the host kernel ($(uname -r)) has no nfsd (no module, no /proc/fs/nfsd)"
 }
