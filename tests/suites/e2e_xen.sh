@@ -352,6 +352,8 @@ if [ -s "$crash/facts.txt" ]; then
 		bad "e2e: xl list shows the domU paused"
 	fi
 	if [ -f "$crashctl" ]; then
+		eq "e2e: crashctl load in dom0 loaded the capture kernel through Xen" \
+			"$(fact "$crash" load_by) $(fact "$crash" kexec_rc)" "crashctl 0"
 		has "e2e: crashctl status in dom0 reports Xen's reservation" \
 			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'ok   reservation 256 MiB reserved by Xen at 0x4000000'
 		has "e2e: crashctl status in dom0: not loaded before kexec -p" \
