@@ -197,7 +197,7 @@ for sh in dash "busybox ash"; do
 	run_conf "$sh" "$tmp/conf" 'conf_show'
 	cp "$tmp/out" "$tmp/shown"
 	run_conf "$sh" "$tmp/shown" 'conf_show'
-	if [ "$(grep -c . "$tmp/shown")" -eq 47 ] && cmp -s "$tmp/out" "$tmp/shown" &&
+	if [ "$(grep -c . "$tmp/shown")" -eq 48 ] && cmp -s "$tmp/out" "$tmp/shown" &&
 		grep -qx 'KDUMP_CMDLINE_APPEND="nokaslr numa=off"' "$tmp/shown"; then
 		pass
 	else

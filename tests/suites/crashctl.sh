@@ -265,6 +265,30 @@ C
 	[ "$(stat -c %a "$R/var/lib/crashkit/initrd-$KVER.img")" = 600 ] && pass ||
 		fail "$SH: initramfs mode $(stat -c %a "$R/var/lib/crashkit/initrd-$KVER.img"), want 600"
 
+	# KDUMP_INITRD: a distro-built image is loaded as it is, never built,
+	# and its init needs root= to mount the root file system.
+	mkroot "$R"
+	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+	echo 'BOOT_IMAGE=/vmlinuz root=/dev/mapper/vg-root rootflags=subvol=@ ro quiet crashkernel=256M' >"$R/proc/cmdline"
+	echo 'KDUMP_INITRD=/boot/initrd.img-crashkit' >>"$R/etc/crashkit.conf"
+	: >"$tmp/build.log"
+	run "$SH" --root "$R" load
+	want "load: KDUMP_INITRD missing" 1 "KDUMP_INITRD) does not exist"
+	echo distro-image >"$R/boot/initrd.img-crashkit"
+	rm -f "$tmp/kexec.argv"
+	run "$SH" --root "$R" load
+	printf '%s\n' -p "$R/boot/vmlinuz-$KVER" "--initrd=$R/boot/initrd.img-crashkit" \
+		"--append=root=/dev/mapper/vg-root rootflags=subvol=@ ro irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10" >"$tmp/want.argv"
+	if [ "$rc" -eq 0 ] && cmp -s "$tmp/want.argv" "$tmp/kexec.argv" && [ ! -s "$tmp/build.log" ]; then
+		pass
+	else
+		fail "$SH: load with KDUMP_INITRD: exit $rc, kexec got $(cat "$tmp/kexec.argv" 2>/dev/null), builder log $(cat "$tmp/build.log")"
+	fi
+	run "$SH" --root "$R" status
+	want "status: KDUMP_INITRD counts as the initramfs" 0 "ok   initramfs   $R/boot/initrd.img-crashkit (KDUMP_INITRD"
+	run "$SH" --root "$R" build
+	want "build: refuses a KDUMP_INITRD" 1 "is built by the distro's tool"
+
 	# load builds the initramfs when it is missing, uses -s under lockdown,
 	# passes KEXEC_ARGS, verifies, and records the command.
 	mkroot "$R"
