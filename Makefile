@@ -157,6 +157,7 @@ install: crashdmesg/crashdmesg $(COPY_BINS) capture/crashsend/crashsend initramf
 	install -m 0755 capture/crashsend/crashsend $(DESTDIR)$(PREFIX)/lib/crashkit/bin/crashsend
 	install -m 0644 fixtures/real/bookworm-6.1.vmcore $(DESTDIR)$(PREFIX)/lib/crashkit/fixtures/bookworm-6.1.vmcore
 	$(if $(wildcard initramfs/xen.sh),install -m 0644 initramfs/xen.sh $(DESTDIR)$(PREFIX)/lib/crashkit/xen.sh)
+	$(if $(wildcard initramfs/crashkit-xen),install -D -m 0755 initramfs/crashkit-xen $(DESTDIR)$(PREFIX)/lib/crashkit/bin/crashkit-xen)
 	install -m 0644 doc/crashctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/crashctl.8
 	install -m 0644 doc/crashkit.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/crashkit.conf.5
 

@@ -34,7 +34,27 @@ dump_run() {
 	[ "$DUMP_FORMAT" = elf ] && { elf=-E; flag=; }
 	[ "${DUMP_THREADS:-1}" -gt 1 ] && threads="--num-threads=$DUMP_THREADS"
 	timeout "$(dump_time_left)" crashcopy -d "${dump_level:-31}" ${flag:+"$flag"} ${elf:+"$elf"} \
-		${threads:+"$threads"} --json "$@"
+		${threads:+"$threads"} ${dump_xen_flag:+"$dump_xen_flag"} --json "$@"
+}
+
+# dump_xen_check VMCORE: on a Xen machine dump, set dump_xen_flag=-X (keep
+# only Xen's and dom0's frames) when crashcopy can walk Xen's frame table in
+# VMCOREINFO_XEN; otherwise leave it empty and record that the whole machine
+# is kept. A dry run (--estimate) tells, so a stream never has to restart.
+dump_xen_check() {
+	local why
+	dump_xen_flag=
+	crashcopy --help 2>&1 | grep -q -- '^ *-X' || {
+		mf_degraded "Xen dump: this crashcopy has no -X, domU and free frames are kept"
+		return 0
+	}
+	if why=$(timeout 300 crashcopy --estimate -X -d 0 -- "$1" 2>&1 >/dev/null); then
+		dump_xen_flag=-X
+	else
+		why=$(printf '%s\n' "$why" | tail -n 1)
+		mf_degraded "Xen dump: -X not possible (${why#crashcopy: }), domU and free frames are kept"
+		log_error "Xen dump: crashcopy -X failed: $why"
+	fi
 }
 
 # dump_format: print the manifest's format for a seekable dump (kdump, elf).

@@ -34,7 +34,8 @@ ladder_estimate() {
 	local vmcore="$1" level="$2" codec="$3" format="$4" flag out est size
 	flag=$(ladder_codec_flag "$codec")
 	if [ "$format" = kdump ] && crashcopy --help 2>&1 | grep -q -- --estimate; then
-		out=$(crashcopy --estimate -d "$level" ${flag:+"$flag"} -- "$vmcore" 2>/dev/null)
+		out=$(crashcopy --estimate -d "$level" ${flag:+"$flag"} ${dump_xen_flag:+"$dump_xen_flag"} \
+			-- "$vmcore" 2>/dev/null)
 		est=${out#*\"bytes_estimate\":}
 		est=${est%%[,\}]*}
 		if [ "$est" != "$out" ] && ck_uint "$est"; then

@@ -50,6 +50,13 @@ log_error() { log_line "crashkit: ERROR: $*"; }
 log_file() {
 	local line
 	[ -r "$1" ] || return 0
+	if [ -z "${2:-}" ]; then
+		# No prefix: copy in one go (a full kernel log can be long).
+		if [ -z "$LOG_CONSOLE" ] || ! { cat -- "$1" >>"$LOG_CONSOLE"; } 2>/dev/null; then
+			cat -- "$1" >&2
+		fi
+		return 0
+	fi
 	while IFS= read -r line || [ -n "$line" ]; do
 		if [ -z "$LOG_CONSOLE" ] || ! { printf '%s%s\n' "${2:-}" "$line" >>"$LOG_CONSOLE"; } 2>/dev/null; then
 			printf '%s%s\n' "${2:-}" "$line" >&2

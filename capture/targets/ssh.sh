@@ -3,7 +3,8 @@
 # the server's host key pinned in SSH_KNOWN_HOSTS (StrictHostKeyChecking=yes:
 # never trust on first use), files into SSH_PATH/<crash dir>/.
 # OpenSSH's ssh when present, else dropbear's dbclient (which reads
-# $HOME/.ssh/known_hosts: HOME is pointed at a copy of SSH_KNOWN_HOSTS).
+# $HOME/.ssh/known_hosts: HOME is pointed at a copy of SSH_KNOWN_HOSTS);
+# CRASHKIT_SSH=ssh or dbclient chooses (tests).
 # Remote commands run with umask 077; a file goes up as NAME.incomplete and
 # is renamed when complete. The dump is streamed (crashcopy -F) into the
 # server, which turns it back into a vmcore with `crashcopy -R` or
@@ -18,17 +19,38 @@
 ssh_run() {
 	local limit="$1"
 	shift
-	if command -v ssh >/dev/null 2>&1; then
+	local client="${CRASHKIT_SSH:-}"
+	if [ -z "$client" ]; then
+		if command -v ssh >/dev/null 2>&1; then client=ssh; else client=dbclient; fi
+	fi
+	if [ "$client" = ssh ]; then
 		timeout "$limit" ssh -i "$SSH_KEY" -p "$SSH_PORT" \
 			-o UserKnownHostsFile="$SSH_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null \
 			-o StrictHostKeyChecking=yes -o BatchMode=yes -o PasswordAuthentication=no \
 			-o ConnectTimeout="${CRASHKIT_NET_TIMEOUT:-30}" -o ServerAliveInterval=15 \
 			-o ServerAliveCountMax=4 -o LogLevel=ERROR -- "$SSH_TARGET" "$1"
 	elif command -v dbclient >/dev/null 2>&1; then
-		mkdir -p "$CK_WORK/sshhome/.ssh" &&
-			cp -f -- "$SSH_KNOWN_HOSTS" "$CK_WORK/sshhome/.ssh/known_hosts" || return 255
-		HOME="$CK_WORK/sshhome" timeout "$limit" dbclient -i "$SSH_KEY" -p "$SSH_PORT" \
-			-o BatchMode=yes -- "$SSH_TARGET" "$1"
+		# dbclient (2022.83) has no BatchMode, ConnectTimeout or
+		# UserKnownHostsFile. It reads $HOME/.ssh/known_hosts and matches the
+		# bare host name, so "[host]:port key" entries are copied as "host key";
+		# an unknown or changed host key makes it ask on the terminal (no -y):
+		# stdin is never a terminal here and the outer timeout bounds it.
+		# Its key must be in dropbear's format: an OpenSSH-format SSH_KEY is
+		# converted with dropbearconvert when that is there. -T: no pty;
+		# -K 15: keepalives.
+		local key="$SSH_KEY"
+		if [ ! -f "$CK_WORK/sshhome/.ssh/known_hosts" ]; then
+			mkdir -p "$CK_WORK/sshhome/.ssh" &&
+				sed 's/^\[\([^]]*\)\]:[0-9]* /\1 /' "$SSH_KNOWN_HOSTS" >"$CK_WORK/sshhome/.ssh/known_hosts" ||
+				return 255
+			if grep -q 'BEGIN OPENSSH PRIVATE KEY' "$SSH_KEY" 2>/dev/null && command -v dropbearconvert >/dev/null 2>&1; then
+				dropbearconvert openssh dropbear "$SSH_KEY" "$CK_WORK/sshhome/id_dropbear" >/dev/null 2>&1 ||
+					rm -f "$CK_WORK/sshhome/id_dropbear"
+			fi
+		fi
+		[ ! -f "$CK_WORK/sshhome/id_dropbear" ] || key="$CK_WORK/sshhome/id_dropbear"
+		HOME="$CK_WORK/sshhome" timeout "$limit" dbclient -T -K 15 -i "$key" -p "$SSH_PORT" \
+			"$SSH_TARGET" "$1"
 	else
 		echo "no ssh client (ssh or dbclient)" >&2
 		return 127

@@ -2,7 +2,7 @@
 """A tiny HTTP collector for the capture tests: stores PUT/POST bodies.
 
 usage: collector.py DIR PORTFILE [--mode MODE]
-  Listens on 127.0.0.1 (a free port, written to PORTFILE).  A request for
+  Listens on 127.0.0.1 ($COLLECTOR_HOST if set; a free port, written to PORTFILE).  A request for
   /a/b/name stores its body as DIR/a/b/name (mode 0600) when the body is
   complete: Content-Length bytes, or chunked up to the last chunk.  An
   incomplete body is not stored.  Each request is logged as one line in
@@ -121,7 +121,7 @@ class Server(socketserver.ThreadingTCPServer):
 
 
 def main():
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = Server((os.environ.get("COLLECTOR_HOST", "127.0.0.1"), 0), Handler)
     with open(PORTFILE + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     os.rename(PORTFILE + ".tmp", PORTFILE)

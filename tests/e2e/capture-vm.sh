@@ -50,7 +50,8 @@
 #                      failed - No suitable area found")
 #   --target-size SIZE the target disk (default 512M)
 #   --watchdog         add -device i6300esb
-#   --timeout SECONDS  QEMU's time limit (default 300)
+#   --timeout SECONDS  QEMU's time limit (default 600: a scenario takes 2-5 min
+#                      under TCG on a loaded 2-core host)
 #   --keep-disks       keep OUTDIR/disks/*.img
 # Exit: 0 when QEMU ran and its disks were read (whatever the outcome), 1 on a
 # harness failure, 2 on usage errors.
@@ -62,7 +63,7 @@ mem=512
 crashkernel=160M
 target_size=512M
 watchdog=
-qemu_timeout=300
+qemu_timeout=600
 keep_disks=
 placeholder=
 image=
@@ -241,6 +242,11 @@ build_image() {
 	tree_modules "$r" virtio_pci virtio_blk 9pnet_virtio 9p
 	tree_elf "$r" "$(command -v kexec)"
 	tree_elf "$r" "$(command -v ssh)"
+	tree_elf "$r" "$(command -v ssh-keygen)"
+	# ldd (libc-bin, on every Debian system) is a bash script: crashctl
+	# build uses it for the ssh client's libraries.
+	tree_elf "$r" /bin/bash
+	cp /usr/bin/ldd "$r/usr/bin/ldd"
 	mkdir -p "$r/boot" "$r/e2e"
 	cp "$kdir/vmlinuz" "$r/boot/vmlinuz-$kver"
 	cp "$kdir/boot/config-$kver" "$r/boot/config-$kver"

@@ -8,8 +8,10 @@ manifest parses; format 1, tool crashkit; kernel_release is RELEASE;
 crash_time and capture.started/finished are UTC ISO times, started <=
 finished; the directory's name carries the host and a timestamp of the same
 form; panic names the sysrq crash; dmesg.txt is listed "ok"; every artifact
-listed "ok" or "truncated" exists with the listed size and sha256; an
-artifact "skipped" or "failed" has a reason; vmcore's status is one of
+listed "ok" or "truncated" exists (under its "file" name when it has one)
+with the listed size and sha256; an
+artifact "skipped" or "failed" has a reason; the status of vmcore (or
+vmcore.flat, a stream target's flattened dump) is one of
 VMCORE_STATUS (its dump_level and codec listed when a dump was written);
 capture.status is one of CAPTURE_STATUS (default: ok when vmcore is ok,
 partial otherwise); a file in DIR that the manifest does not list is an
@@ -79,15 +81,18 @@ def main():
         p('dmesg.txt is not listed "ok": %r' % dm)
     for n, a in arts.items():
         st = a.get('status')
-        path = os.path.join(d, n)
+        # the stored file may have another name: "file" (doc/capture.md §5)
+        fname = a.get('file') or n
+        listed.add(fname)
+        path = os.path.join(d, fname)
         if st in ('ok', 'truncated'):
             if not os.path.isfile(path):
                 # a truncated artifact may be left as NAME.incomplete
                 if st == 'truncated' and os.path.isfile(path + '.incomplete'):
                     path += '.incomplete'
-                    listed.add(n + '.incomplete')
+                    listed.add(fname + '.incomplete')
                 else:
-                    p('%s listed %s but not in the directory' % (n, st))
+                    p('%s listed %s but %s is not in the directory' % (n, st, fname))
                     continue
             size = os.path.getsize(path)
             if a.get('size') != size:
@@ -98,10 +103,11 @@ def main():
             if not a.get('reason'):
                 p('%s is %s without a reason' % (n, st))
             if os.path.exists(path + '.incomplete'):
-                listed.add(n + '.incomplete')
+                listed.add(fname + '.incomplete')
         else:
             p('%s has status %r' % (n, st))
-    vm = arts.get('vmcore')
+    # a stream target keeps the flattened stream as vmcore.flat (§3)
+    vm = arts.get('vmcore') or arts.get('vmcore.flat')
     vst = vm.get('status') if vm else None
     if vst not in want_vmcore:
         p('vmcore status %r (reason %r), expected %s' % (vst, vm and vm.get('reason'), '/'.join(want_vmcore)))

@@ -186,6 +186,23 @@ for SH in dash "busybox ash"; do
 	run "$SH" --root "$R" status
 	want "status: lockdown, PE without a certificate table" 3 "has no signature"
 
+	# UEFI Secure Boot without lockdown: the SecureBoot EFI variable (4 bytes
+	# of attributes, then 1) also asks for kexec -s.
+	mkroot "$R"
+	mkdir -p "$R/sys/firmware/efi/efivars"
+	printf '\006\000\000\000\001' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	run "$SH" --root "$R" status
+	want "status: Secure Boot, unsigned kernel" 3 "FAIL lockdown    Secure Boot, lockdown=none: kexec_file_load (-s) needs a signed kernel"
+	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+	mkpe "$R/boot/vmlinuz-$KVER" '\000\001\000\000'
+	run "$SH" --root "$R" load
+	{ [ "$rc" -eq 0 ] && [ "$(sed -n 2p "$tmp/kexec.argv")" = -s ]; } && pass ||
+		fail "$SH: load under Secure Boot: exit $rc, kexec got $(cat "$tmp/kexec.argv")"
+	printf '\006\000\000\000\000' >"$R/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	run "$SH" --root "$R" load
+	{ [ "$rc" -eq 0 ] && [ "$(sed -n 2p "$tmp/kexec.argv")" != -s ]; } && pass ||
+		fail "$SH: load with Secure Boot off: exit $rc, kexec got $(cat "$tmp/kexec.argv")"
+
 	mkroot "$R"
 	echo "kernel/fs/ext4/ext4.ko:" >>"$R/lib/modules/$KVER/modules.dep"
 	run "$SH" --root "$R" status
@@ -582,6 +599,10 @@ else
 		mkdir -p "$tmp/m"
 		mount "$loopdev" "$tmp/m"
 		[ -z "$(ls -A "$tmp/m/crash" 2>/dev/null)" ] && pass || fail "test left files: $(ls -A "$tmp/m/crash")"
+		# Free space on a mounted LOCAL_DEVICE against the estimate (this
+		# host's /proc/meminfo: far more than 64 MiB at -d 31).
+		CRASHKIT_LIBDIR='' run dash --conf "$tmp/local.conf" status
+		want "status: free space on the mounted local target" 3 "warn space       local:" "at dump level 31: the capture would degrade"
 		# list and prune on LOCAL_DEVICE, which crashctl mounts itself.
 		for t in 20261101T000000Z 20261102T000000Z; do
 			mkdir -p "$tmp/m/crash/h-$t"
@@ -655,6 +676,52 @@ else
 			sed "s|^SSH_KNOWN_HOSTS=.*|SSH_KNOWN_HOSTS=$tmp/known_hosts.bad|" "$tmp/ssh.conf" >"$tmp/ssh-bad.conf"
 			CRASHKIT_LIBDIR='' run dash --conf "$tmp/ssh-bad.conf" test --vmcore "$FIXTURE"
 			want "test: ssh target with a wrong pinned host key" 1 "FAIL write       ssh:"
+
+			# status's target probes, with the host's tools (ssh login,
+			# bash /dev/tcp, curl) and with busybox alone as in the e2e
+			# first kernel (nc, wget).
+			mkdir -p "$tmp/bb"
+			for a in $(busybox --list); do ln -sf "$(command -v busybox)" "$tmp/bb/$a"; done
+			hport=$(servers_env "$tmp/srv" HTTP_PORT)
+			sport=$(servers_env "$tmp/srv" SSH_PORT)
+			closed=$(servers_free_port)
+			R=$tmp/proot
+			FAKE_ROOT=$R
+			SH=dash
+			while IFS='|' read -r conf want_rc want_text; do
+				mkroot "$R"
+				{ printf '%s\n' "$conf" | tr ';' '\n' | sed "s/HPORT/$hport/; s/SPORT/$sport/; s/CLOSED/$closed/"
+					echo "KDUMP_KVER=$KVER"; } >"$R/etc/crashkit.conf"
+				FAKE_ROOT=$R dash "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+				for p in host busybox; do
+					if [ "$p" = host ]; then
+						run dash --root "$R" status
+					else
+						FAKE_ROOT=$R PATH=$tmp/bb busybox ash "$CRASHCTL" --root "$R" status >"$tmp/out" 2>&1
+						rc=$?
+					fi
+					want "status probe ($p tools): $conf" "$want_rc" \
+						"$(printf '%s\n' "$want_text" | sed "s/HPORT/$hport/; s/SPORT/$sport/; s/CLOSED/$closed/")"
+				done
+			done <<C
+TARGETS=http;HTTP_URL=http://127.0.0.1:HPORT/upload|0|ok   target      http: http://127.0.0.1:HPORT/upload answers
+TARGETS=http;HTTP_URL=http://127.0.0.1:CLOSED/upload|3|warn target      http: http://127.0.0.1:CLOSED/upload does not answer
+TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=SPORT|0|ok   target      ftp: 127.0.0.1 answers on port SPORT
+TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=CLOSED|3|warn target      ftp: 127.0.0.1 does not answer on port CLOSED
+C
+			# Under --root, SSH_KEY and SSH_KNOWN_HOSTS are read in the root.
+			mkdir -p "$R/etc/crashkit"
+			cp "$(servers_env "$tmp/srv" SSH_KEY)" "$R/etc/crashkit/id_ed25519"
+			cp "$tmp/known_hosts" "$R/etc/crashkit/known_hosts"
+			sed -e 's|^TARGETS=.*|TARGETS="ssh raw"\nRAW_DEVICE=/dev/vdc|' -e '/^SSH_KEY=/d' -e '/^SSH_KNOWN_HOSTS=/d' \
+				"$tmp/ssh.conf" >"$R/etc/crashkit.conf"
+			echo "KDUMP_KVER=$KVER" >>"$R/etc/crashkit.conf"
+			FAKE_ROOT=$R dash "$CRASHCTL" --root "$R" build >/dev/null 2>&1
+			run dash --root "$R" status
+			want "status: ssh login with the pinned key" 0 "ok   target      ssh: $(servers_env "$tmp/srv" SSH_USER)@127.0.0.1: logged in with"
+			cp "$tmp/known_hosts.bad" "$R/etc/crashkit/known_hosts"
+			run dash --root "$R" status
+			want "status: ssh with a wrong pinned key falls back to raw" 0 "warn target      ssh:" "failed: " "ok   target      raw:"
 			servers_stop "$tmp/srv"
 		else
 			fail "servers_start (sshd) failed: $(tail -n 3 "$tmp/servers.log")"

@@ -11,7 +11,7 @@
 #   Debian 12's makedumpfile 1.7.2 is built without zstd);
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
-# Then --num-threads 4 writes the same bytes as one thread,
+# Then --num-threads 4 writes the same bytes as one thread, --mmap as pread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
@@ -329,6 +329,14 @@ threads_identical() {
 		same "$dir/d31z" "$dir/t4"
 }
 
+# mmap_identical: --mmap (the mapped, SIGBUS-guarded reads of a saved
+# core) writes the bytes pread() does.
+mmap_identical() {
+	rm -f "$dir/mm"
+	cc_run 0 "$dir/mm.err" --mmap -d 1 -l "$core" "$dir/mm" &&
+		same "$dir/d1l" "$dir/mm"
+}
+
 # usage_errors: exit 1 for bad usage, before touching any file.
 usage_errors() {
 	local ok
@@ -507,6 +515,7 @@ for suite in $suites; do
 		done
 	done
 	check "--num-threads 4 == one thread, byte for byte" threads_identical
+	check "--mmap == pread, byte for byte" mmap_identical
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
 	check "-E -d 0: page-exact" elf_exact 0
@@ -527,7 +536,7 @@ for suite in $suites; do
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
-	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
+	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx mm c31 mdf31 cut-headers far-load h4 int.incomplete t4; do
 		rm -f "${dir:?}/$f"
 	done
 done

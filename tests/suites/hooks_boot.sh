@@ -10,9 +10,10 @@
 #      (command line keeps root=), crashes by sysrq; the capture kernel runs
 #      the distro's init (udev loads virtio, mounts root), then crashkit's
 #      init-bottom script / pre-pivot hook: distro-capture unmounts root,
-#      runs crashkit's crashcapture (local target on the root disk, DUMP=no
-#      to keep the run short) and powers off (FINAL_ACTION).  The host reads
-#      /var/crash/HOST-TIME/{dmesg.txt,manifest.json} back with debugfs.
+#      runs crashkit's crashcapture (local target on the root disk, log
+#      and dump, the shipped pre.d/post.d examples as capture hooks) and
+#      powers off (FINAL_ACTION).  The host reads /var/crash/HOST-TIME/
+#      {dmesg.txt,vmcore,manifest.json} back with debugfs.
 # About 3 to 4 minutes on 2 shared cores (four TCG boots).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,6 +36,13 @@ finish() {
 	fi
 	echo "hooks_boot: $passed passed, $failed failed"
 	exit 0
+}
+# check_file DESCRIPTION COMMAND...: pass when COMMAND succeeds.
+check_file() {
+	local what
+	what=$1
+	shift
+	if "$@"; then pass; else fail "$what"; fi
 }
 # grep_in PATTERN FILE DESCRIPTION: an extended regexp matches in FILE.
 grep_in() {
@@ -80,13 +88,18 @@ TARGETS=local
 LOCAL_DEVICE=/dev/vda
 LOCAL_FSTYPE=ext4
 LOCAL_PATH=/var/crash
-DUMP=no
+DUMP=yes
 FINAL_ACTION=poweroff
 FAILURE_ACTION=poweroff
 DEADLINE=5m
 EXTRA_MODULES="virtio_pci virtio_blk"
 EOF
-mkdir -p "$tmp/etc-crashkit"
+# The capture hooks are the shipped examples: pre.d/10-console-banner
+# succeeds; post.d/50-notify-http fails (no network, no monitor.example),
+# which must be recorded and change nothing else.
+mkdir -p "$tmp/etc-crashkit/pre.d" "$tmp/etc-crashkit/post.d"
+cp hooks/examples/pre.d/10-console-banner "$tmp/etc-crashkit/pre.d/"
+cp hooks/examples/post.d/50-notify-http "$tmp/etc-crashkit/post.d/"
 itconf=$stage/it
 sed -e 's/^MODULES=.*/MODULES=list/' /etc/initramfs-tools/initramfs.conf >"$itconf/initramfs.conf"
 img=$tmp/distro.img
@@ -128,13 +141,16 @@ make_root() {
 	mkdir -p "$tmp/rootfs/sbin" "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/dev" \
 		"$tmp/rootfs/sys" "$tmp/rootfs/run" "$tmp/rootfs/var/crash"
 	cp "$bb" "$tmp/rootfs/bin/busybox"
+	# It also leaves a file: kernel messages can cut a console line.
 	cat >"$tmp/rootfs/sbin/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox echo "crashkit-e2e: normal boot reached the root file system's init"
+/bin/busybox mount -n -o remount,rw / && /bin/busybox touch /normal-boot-reached && /bin/busybox sync
 /bin/busybox poweroff -f
 EOF
 	chmod 0755 "$tmp/rootfs/sbin/init"
-	truncate -s 64M "$tmp/root.img"
+	# Room for the dump (sparse on the host).
+	truncate -s 512M "$tmp/root.img"
 	mkfs.ext4 -q -F -L crashroot -d "$tmp/rootfs" "$tmp/root.img" >"$tmp/mkfs.log" 2>&1 ||
 		fail "mkfs.ext4 -d: $(tail -n 2 "$tmp/mkfs.log")"
 }
@@ -159,7 +175,12 @@ normal_boot() {
 		fail "$1 normal boot: qemu exit $?"
 	fi
 	note "$1 normal boot: $(($(date +%s) - start)) s"
-	grep_in "crashkit-e2e: normal boot reached the root file system's init" "$tmp/$1-normal.log" "$1 normal boot"
+	if debugfs -R 'stat /normal-boot-reached' "$tmp/root.img" 2>/dev/null | grep -q 'Inode:'; then
+		pass
+	else
+		fail "$1 normal boot did not reach the root's init; console (last 30 lines):"
+		tail -n 30 "$tmp/$1-normal.log" | tr -d '\r'
+	fi
 	if grep -aq 'crashkit:' "$tmp/$1-normal.log"; then
 		fail "$1 normal boot: crashkit acted: $(grep -a 'crashkit:' "$tmp/$1-normal.log" | head -n 2)"
 	else
@@ -226,14 +247,14 @@ crash_boot() {
 	grep_in 'crashkit-e2e: loaded, crashing' "$log" "$1: first kernel loaded the distro image"
 	grep_in "crashkit: capture kernel \\($3 initramfs\\)" "$log" "$1: capture kernel ran distro-capture"
 	grep_in "crashkit: unmounted $4" "$log" "$1: distro-capture released the root file system"
-	grep_in 'crashkit: log and dump saved' "$log" "$1: crashcapture exit 0 (log saved, DUMP=no)"
+	grep_in 'crashkit: log and dump saved' "$log" "$1: crashcapture exit 0 (log and dump saved)"
 	grep_in 'crashkit: final action: poweroff' "$log" "$1: FINAL_ACTION=poweroff"
 	if grep -aq 'crashkit.conf has errors' "$log"; then
 		fail "$1: the capture kernel found errors in crashkit.conf: $(grep -a 'crashkit.conf:' "$log" | head -n 2)"
 	else
 		pass
 	fi
-	if grep -aq 'normal boot reached' "$log"; then
+	if debugfs -R 'stat /normal-boot-reached' "$tmp/root.img" 2>/dev/null | grep -q 'Inode:'; then
 		fail "$1: the capture kernel went on to the root's init"
 	else
 		pass
@@ -250,6 +271,22 @@ crash_boot() {
 		manifest=${log%/*}/manifest.json
 		grep_in '"name": *"dmesg.txt", *"status": *"ok"' "$manifest" "$1: manifest.json: dmesg.txt ok"
 		grep_in '"kernel_release": *"6\.1\.' "$manifest" "$1: manifest.json: kernel release"
+		if /usr/bin/python3 - "$manifest" >"$tmp/hooks-check.out" 2>&1 <<'EOF'; then
+import json, sys
+m = json.load(open(sys.argv[1]))
+hooks = {h["name"]: h["status"] for h in m.get("hooks", [])}
+assert hooks.get("pre.d/10-console-banner") == 0, hooks
+assert hooks.get("post.d/50-notify-http", 0) != 0, hooks
+assert m["capture"]["status"] == "ok", m["capture"]
+vmcore = [a for a in m["artifacts"] if a["name"] == "vmcore"]
+assert vmcore and vmcore[0]["status"] == "ok" and vmcore[0]["size"] > 0, m["artifacts"]
+EOF
+			pass
+		else
+			fail "$1: manifest.json hooks: $(tail -n 1 "$tmp/hooks-check.out")"
+		fi
+		grep_in 'crashkit pre.d: .* crashed; log ok on local' "$tmp/$1-crash.log" "$1: pre.d example ran in the capture kernel"
+		check_file "$1: the dump is on the disk" test -s "${log%/*}/vmcore"
 	else
 		fail "$1: no /var/crash/*/dmesg.txt on the root disk: $(find "$tmp/disk" | head -n 20 | tr '\n' ' ')"
 	fi

@@ -2,7 +2,8 @@
 # /init of the first (crashing) kernel in tests/e2e/capture-vm.sh.
 #
 # The image (built once, reused by every scenario) holds busybox, crashkit's
-# tree under /opt/crashkit, Debian's kexec and ssh with their libraries, the
+# tree under /opt/crashkit, Debian's kexec, ssh, ssh-keygen, bash and ldd
+# with their libraries, the
 # kernel at /boot/vmlinuz-<kver> and the modules to reach its disks; the
 # kernel's whole module tree is a read-only 9p share mounted on /lib/modules.
 # The scenario's cpio, appended to the image, brings /etc/crashkit.conf,
@@ -73,6 +74,13 @@ while [ ! -b /dev/vda ]; do
 	sleep 1
 done
 
+# Coldplug, as udev would on a real system: a driver for every device with
+# a modalias (virtio_net, i6300esb, ata_piix, ...), so that crashctl sees
+# the bound drivers in sysfs.
+find /sys/devices -name modalias -exec cat {} + 2>/dev/null | sort -u >/tmp/modaliases
+while read -r a; do
+	modprobe -q "$a" 2>/dev/null
+done </tmp/modaliases
 modprobe virtio_net || fail "modprobe virtio_net"
 ip link set lo up
 ip link set eth0 up || fail "no eth0"
