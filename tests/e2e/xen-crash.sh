@@ -31,6 +31,10 @@
 #                          vmcore-x: `crashcopy -X -E` of /proc/vmcore made in
 #                          the capture kernel (Xen + dom0 frames only), with
 #                          crashcopy.rc, .err, .seconds
+#   OUTDIR/crashcapture/crash/xen-e2e-*/  what capture/crashcapture (when the
+#                          tree has it) saved, log only (DUMP=no), on an
+#                          ext4 disk: dmesg.txt, xen-console.txt,
+#                          manifest.json; its exit code in capture/
 #
 # How: QEMU (-accel tcg -cpu max,-smap: TCG's SMAP makes Xen kill the PV dom0
 # at its first page fault) boots Xen by multiboot (-kernel) with
@@ -282,6 +286,22 @@ if [ -x /bin/crashdmesg ]; then
 	echo "$rc" >/out/xen-console.rc
 	echo "crashkit-e2e: crashdmesg exit $(cat /out/dmesg.rc), --xen exit $(cat /out/xen-console.rc)"
 fi
+# crashkit's own capture (when the tree has it), log only (DUMP=no in
+# /etc/crashkit.conf): dmesg.txt, xen-console.txt and manifest.json on the
+# ext4 file system of disk 5.
+if [ -x /lib/crashkit/crashcapture ]; then
+	i=0
+	while [ ! -b /dev/vde ]; do
+		i=$((i + 1))
+		[ "$i" -le 30 ] || fail "capture: no /dev/vde"
+		sleep 1
+	done
+	mkdir -p /mnt
+	rc=0
+	CRASHKIT_CONSOLE=/dev/null /lib/crashkit/crashcapture >/out/crashcapture.log 2>&1 || rc=$?
+	echo "$rc" >/out/crashcapture.rc
+	echo "crashkit-e2e: crashcapture exit $rc"
+fi
 # crashcopy -X: Xen's and dom0's frames only, as an ELF core in a flattened
 # stream on disk 4 from 1 MiB on (the host reassembles it with -R).
 if [ -x /bin/crashcopy ]; then
@@ -498,6 +518,22 @@ if [ -x "$cd_bin" ]; then
 	cp "$cd_bin" "$work/capture/bin/crashdmesg"
 fi
 cc_bin=${CRASHCOPY_STATIC:-$repo_root/capture/crashcopy/crashcopy}
+# crashcapture, when the tree has it, with a log-only local target on disk 5.
+crashcapture=
+if [ -f "$repo_root/capture/crashcapture" ] && [ -x "$work/capture/bin/crashdmesg" ] && [ -x "$cc_bin" ]; then
+	crashcapture=1
+fi
+if [ -n "$crashcapture" ]; then
+	mkdir -p "$work/capture/lib/crashkit" "$work/capture/etc"
+	cp "$repo_root/capture/crashcapture" "$work/capture/lib/crashkit/crashcapture"
+	chmod 755 "$work/capture/lib/crashkit/crashcapture"
+	cp -R "$repo_root/capture/lib" "$repo_root/capture/targets" "$work/capture/lib/crashkit/"
+	printf '%s\n' TARGETS=local LOCAL_DEVICE=/dev/vde LOCAL_FSTYPE=ext4 LOCAL_PATH=/crash \
+		DUMP=no HOSTNAME=xen-e2e >"$work/capture/etc/crashkit.conf"
+	# One list: tree_modules rewrites the load order.
+	tree_modules "$work/capture" virtio_pci virtio_blk ext4 crc32c_generic
+	cp "$cc_bin" "$work/capture/bin/crashcopy"
+fi
 if [ -x "$cc_bin" ] && "$cc_bin" --help 2>&1 | grep -q -- '^ *-X '; then
 	if ldd "$cc_bin" >/dev/null 2>&1; then
 		die "$cc_bin is not static (make capture/crashcopy/crashcopy)"
@@ -559,6 +595,10 @@ truncate -s 16M "$work/disk1.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
 truncate -s 16M "$work/disk3.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk4.img"
+truncate -s 64M "$work/disk5.img"
+if [ -n "$crashcapture" ]; then
+	mkfs.ext4 -q -F "$work/disk5.img" >/dev/null 2>&1 || die "mkfs.ext4 $work/disk5.img failed (apt-get install e2fsprogs)"
+fi
 
 xen_append="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM loglvl=all guest_loglvl=all"
 [ -z "$crashkernel" ] || xen_append="$xen_append crashkernel=$CRASHKERNEL"
@@ -578,6 +618,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-smap
 	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
 	-drive "file=$work/disk3.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
 	-drive "file=$work/disk4.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
+	-drive "file=$work/disk5.img,format=raw,if=none,id=d5" -device virtio-blk-pci,drive=d5,addr=0x8 \
 	</dev/null >"$console" 2>&1 || rc=$?
 seconds=$(($(date +%s) - start))
 case $rc in
@@ -628,9 +669,14 @@ tar -xf "$work/disk3.img" -C "$work/capture-out" 2>/dev/null ||
 	fail_run "disk 3 holds no tar archive: the capture kernel did not save its files"
 cp "$work/capture-out/cmdline" "$outdir/capture-cmdline.txt"
 for f in dmesg.txt dmesg.err dmesg.rc xen-console.txt xen-console.err xen-console.rc \
-	crashcopy.err crashcopy.rc crashcopy.seconds crashcopy.bytes; do
+	crashcopy.err crashcopy.rc crashcopy.seconds crashcopy.bytes crashcapture.rc crashcapture.log; do
 	[ ! -f "$work/capture-out/$f" ] || cp "$work/capture-out/$f" "$outdir/capture/$f"
 done
+if [ -f "$work/capture-out/crashcapture.rc" ]; then
+	mkdir -p "$outdir/crashcapture"
+	debugfs -R "rdump /crash $outdir/crashcapture" "$work/disk5.img" >/dev/null 2>"$outdir/crashcapture/debugfs.err" ||
+		printf 'xen-crash: debugfs rdump of disk 5 failed\n' >&2
+fi
 if [ -f "$work/capture-out/crashcopy.rc" ]; then
 	read -r n <"$work/capture-out/crashcopy.bytes" || n=0
 	n=$(printf '%s' "$n" | tr -cd '0-9')

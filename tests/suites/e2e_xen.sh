@@ -21,7 +21,9 @@
 #    (otherwise a "skip" line); when this tree's crashcopy has -X, that the
 #    `crashcopy -X -E` dump made in the capture kernel keeps the Xen notes,
 #    adds dom0's VMCOREINFO, fits Xen's own memory accounting (no domU, no
-#    free frames) and gives the same dom0 log and Xen console.
+#    free frames) and gives the same dom0 log and Xen console; when this
+#    tree has capture/crashcapture, that it (log only, DUMP=no, local ext4
+#    target) saves dmesg.txt, xen-console.txt and a manifest saying "xen".
 #    About 100 s on 2 TCG cores (two QEMU runs of ~35 s plus the builds).
 #    XEN_E2E=0 skips part 2 (and says so, counted as a failure).
 # Last line: "e2e_xen: N passed, N failed".
@@ -448,6 +450,41 @@ if "$cd_static" --help 2>&1 | grep -q -- '--xen'; then
 	fi
 else
 	printf 'skip e2e: this tree'"'"'s crashdmesg has no Xen support: dom0 log and Xen console not checked\n'
+fi
+
+# crashkit's capture pipeline in the capture kernel (log only): the files
+# and the manifest it leaves for a Xen crash.
+if [ -f "$top/capture/crashcapture" ] && "$cd_static" --help 2>&1 | grep -q -- '--xen'; then
+	eq "e2e: crashcapture in the capture kernel exits 0" "$(cat "$crash/capture/crashcapture.rc" 2>/dev/null)" 0
+	d=
+	for f in "$crash"/crashcapture/crash/xen-e2e-*/manifest.json; do
+		[ -f "$f" ] && d=${f%/manifest.json}
+	done
+	if [ -n "$d" ]; then
+		if grep -q '"xen": *true' "$d/manifest.json"; then
+			ok "e2e: crashcapture's manifest says it was a Xen host"
+		else
+			bad "e2e: crashcapture's manifest says it was a Xen host"
+		fi
+		# crashcapture writes the vmcore-dmesg layout (no indent).
+		"${CRASHDMESG:-$top/build/asan/crashdmesg}" --vmcore-dmesg -q --cmdline="$crash/capture-cmdline.txt" \
+			"$crash/vmcore" >"$tmp/vd.txt" 2>/dev/null || :
+		if [ -s "$d/dmesg.txt" ] && cmp -s "$d/dmesg.txt" "$tmp/vd.txt"; then
+			ok "e2e: crashcapture saved dom0's log (dmesg.txt, vmcore-dmesg layout)"
+		else
+			bad "e2e: crashcapture saved dom0's log (dmesg.txt, vmcore-dmesg layout)"
+		fi
+		if grep -a -q 'Hardware Dom0 crashed' "$d/xen-console.txt" 2>/dev/null; then
+			ok "e2e: crashcapture saved Xen's console (xen-console.txt)"
+		else
+			bad "e2e: crashcapture saved Xen's console (xen-console.txt)"
+		fi
+	else
+		bad "e2e: crashcapture left no manifest.json on its target"
+		sed 's/^/  | /' "$crash/capture/crashcapture.log" 2>/dev/null | tail -n 10
+	fi
+else
+	printf 'skip e2e: this tree has no capture/crashcapture (or no Xen crashdmesg): the capture pipeline not checked\n'
 fi
 
 # crashcopy -X in the capture kernel: Xen and dom0 only.
