@@ -97,8 +97,10 @@ enum {
 	PAGE_DESC_SIZE = 24,
 	// K8: 64 Ki descriptors (1.5 MiB) per write.
 	DESC_BATCH_COUNT = 1 << 16,
-	// K8: page data is appended in writes of up to 4 MiB.
-	DATA_BUFFER_SIZE = 4 << 20,
+	// K8: page data is appended in writes of up to 1 MiB (a file sink
+	// queues them to its own writer thread, so larger writes only cost
+	// memory).
+	DATA_BUFFER_SIZE = 1 << 20,
 	UTSNAME_SIZE = 390,
 	// The LP64 disk_dump_header, the larger of the two.
 	KDUMP_MAX_HEADER_SIZE = 464,

@@ -24,7 +24,9 @@
       MB/s of input against `cat CORE > /dev/null` (the floor), and
       crashcopy -l -d 31 --max-memory 64M on CORE and on SPARSE (the same
       core grown to 64 GiB by `sparse`), whose peak RSS must stay flat.
+      Also crashcopy --estimate against the real output size and time.
 """
+import json
 import os
 import shlex
 import statistics
@@ -265,6 +267,25 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
         worst["time"], worst["size"], worst["rss"]))
     for cmd, n in sorted(crashed.items()):
         lines.append("peer run failed or died %d time(s), repeated: %s" % (n, cmd))
+    lines.append("")
+    lines.append("crashcopy --estimate against the real output (goal: size within 25%, a fraction of the time)")
+    lines.append("%-20s %12s %12s %6s %9s %9s %6s" % ("options", "estimate", "real", "size", "est ms", "copy ms", "time"))
+    for level in (31, 1):
+        for codec, cc_opt in (("lzo", "-l"), ("zstd", "-z")):
+            est = [crashcopy, "--estimate", cc_opt, "-d", str(level), core]
+            r = subprocess.run(est, capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit("bench.py: %s exited %d" % (shlex.join(est), r.returncode))
+            guess = json.loads(r.stdout)["bytes_estimate"]
+            cc = [crashcopy, cc_opt, "-d", str(level), "-f", core, out]
+            real = run_size(cc, out)
+            t_est, t_cc = median_time(est, None, runs), median_time(cc, out, runs)
+            ratio = guess / real
+            worst["estimate"] = max(worst.get("estimate", 0), abs(ratio - 1))
+            lines.append("%-20s %12d %12d %6.3f %9.0f %9.0f %6.2f" % (
+                "-d %d %s" % (level, codec), guess, real, ratio, t_est * 1000, t_cc * 1000, t_est / t_cc))
+    lines.append("worst estimate error: %.1f%%%s" % (worst["estimate"] * 100,
+                 "" if worst["estimate"] <= 0.25 else "  OVER THE 25% GOAL"))
     t_cat = median_time(["sh", "-c", 'exec cat "$0" >/dev/null', core], None, runs)
     lines.append("floor: cat CORE > /dev/null %.0f ms = %.0f MB/s (MB/s above: input bytes / wall time)" % (
         t_cat * 1000, core_size / 1e6 / t_cat))
