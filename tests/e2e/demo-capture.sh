@@ -32,7 +32,7 @@ sed 's/^/    /' "$out/first/status.log" 2>/dev/null || true
 echo
 echo "--- the capture kernel's console"
 awk '/Command line:.*elfcorehdr=/ { cap = 1 } cap' "$out/console.log" | tr -d '\r' |
-	grep -v -E '^\[ *[0-9]+\.[0-9]+\] ' | sed 's/^/    /' | tail -n 25
+	grep -v -E '^\[ *[0-9]+\.[0-9]+\] ' | sed 's/^/    /' | tail -n 40
 echo
 dir=
 for d in "$out"/target/var/crash/*; do
