@@ -77,7 +77,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: %s [--method PUT|POST] [--retries N] [--timeout S] URL FILE|-\n"
+"       %s --probe [--timeout S] URL\n"
 "Send FILE (or stdin: '-') to the http:// URL and check for a 2xx answer.\n"
+"--probe sends HEAD instead and prints \"HTTP <status>\" for any answer\n"
+"(exit 0): an HTTP server is there, whatever it thinks of HEAD.\n"
 "\n"
 "  --method M    PUT (default) or POST\n"
 "  --retries N   tries in all (default 3); stdin is tried again only while\n"
@@ -89,7 +92,7 @@ static void usage(FILE *f)
 "\n"
 "A regular file goes with Content-Length, stdin with chunked encoding.\n"
 "Exit status: 0 ok (2xx), 1 usage, 2 input unreadable, 3 cannot connect,\n"
-"4 the server answered non-2xx, 5 the transfer failed.\n", program);
+"4 the server answered non-2xx, 5 the transfer failed.\n", program, program);
 }
 
 /* Parse http://host[:port][/path]; false with a message when malformed. */
@@ -315,6 +318,37 @@ static int read_answer(int fd, int timeout_ms, struct http_response *r)
 }
 
 /*
+ * --probe: is an HTTP server answering at the URL?  A HEAD request; any
+ * well-formed answer counts (a collector may well say 404 or 405 to HEAD),
+ * so crashctl status can tell "server up" from "port open" without curl.
+ */
+static int probe(const struct opts *o, const struct url *u)
+{
+	int fd = connect_to(u, o->timeout_ms);
+	if (fd < 0)
+		return EXIT_CONNECT;
+	char head[1024];
+	int hl = snprintf(head, sizeof(head),
+			  "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: crashsend/" VERSION
+			  "\r\nConnection: close\r\n\r\n", u->path, u->hostport);
+	if (hl < 0 || (size_t)hl >= sizeof(head)) {
+		msg("URL too long for a request");
+		close(fd);
+		return EXIT_USAGE;
+	}
+	if (!send_all(fd, head, (size_t)hl, o->timeout_ms)) {
+		close(fd);
+		return EXIT_TRANSFER;
+	}
+	struct http_response r;
+	int rc = read_answer(fd, o->timeout_ms, &r);
+	close(fd);
+	if (rc == EXIT_OK)
+		printf("HTTP %d\n", r.status);
+	return rc;
+}
+
+/*
  * One try.  in_fd is rewound by the caller for files; *consumed tells
  * whether any input was read (stdin cannot be tried again then).
  */
@@ -435,12 +469,14 @@ int main(int argc, char **argv)
 		{"method", required_argument, NULL, 'm'},
 		{"retries", required_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'},
+		{"probe", no_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	long v;
+	bool probe_only = false;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -464,6 +500,9 @@ int main(int argc, char **argv)
 			}
 			o.timeout_ms = (int)v * 1000;
 			break;
+		case 'p':
+			probe_only = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -475,7 +514,15 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	if (probe_only && argc - optind == 1) {
+		struct url pu;
+		o.url_text = argv[optind];
+		if (!parse_url(o.url_text, &pu))
+			return EXIT_USAGE;
+		signal(SIGPIPE, SIG_IGN);
+		return probe(&o, &pu);
+	}
+	if (probe_only || argc - optind != 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}

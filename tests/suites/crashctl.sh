@@ -42,6 +42,8 @@ else
 fi
 mkdir -p "$tmp/bin" "$tmp/lib/lib"
 ln -s "$CRASHCOPY" "$tmp/bin/crashcopy"
+# status asks an http target with crashsend --probe, the capture's own client.
+ln -s "$top/build/asan/crashsend" "$tmp/bin/crashsend"
 ln -s "$top/tests/shell/fake-kexec" "$tmp/bin/kexec"
 # A data directory without xen.sh and with the fake builder (CRASHKIT_LIBDIR).
 ln -s "$top/capture/lib/conf.sh" "$tmp/lib/lib/conf.sh"
@@ -730,6 +732,10 @@ else
 			done <<C
 TARGETS=http;HTTP_URL=http://127.0.0.1:HPORT/upload|0|ok   target      http: http://127.0.0.1:HPORT/upload answers
 TARGETS=http;HTTP_URL=http://127.0.0.1:CLOSED/upload|3|warn target      http: http://127.0.0.1:CLOSED/upload does not answer
+TARGETS=http;HTTP_URL=http://127.0.0.1:SPORT/upload|3|warn target      http: http://127.0.0.1:SPORT/upload does not answer
+TARGETS=http;HTTP_URL=http://127.0.0.1:HPORT/upload|0|asked by crashsend
+TARGETS=nfs;NFS_EXPORT=127.0.0.1:/crash;NFS_OPTIONS=vers=4.1,port=SPORT|0|ok   target      nfs: 127.0.0.1 answers on port SPORT
+TARGETS=nfs;NFS_EXPORT=127.0.0.1:/crash;NFS_OPTIONS=vers=4.1,port=CLOSED|3|warn target      nfs: 127.0.0.1 does not answer on port CLOSED
 TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=SPORT|0|ok   target      ftp: 127.0.0.1 answers on port SPORT
 TARGETS=ftp;FTP_HOST=127.0.0.1;FTP_PORT=CLOSED|3|warn target      ftp: 127.0.0.1 does not answer on port CLOSED
 C
