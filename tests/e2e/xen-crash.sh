@@ -32,8 +32,8 @@
 #                          the capture kernel (Xen + dom0 frames only), with
 #                          crashcopy.rc, .err, .seconds
 #   OUTDIR/crashcapture/crash/xen-e2e-*/  what capture/crashcapture (when the
-#                          tree has it) saved, log only (DUMP=no), on an
-#                          ext4 disk: dmesg.txt, xen-console.txt,
+#                          tree has it) saved on an ext4 disk: vmcore
+#                          (crashcopy -X -l -d 31), dmesg.txt, xen-console.txt,
 #                          manifest.json; its exit code in capture/
 #
 # How: QEMU (-accel tcg -cpu max,-smap: TCG's SMAP makes Xen kill the PV dom0
@@ -286,9 +286,9 @@ if [ -x /bin/crashdmesg ]; then
 	echo "$rc" >/out/xen-console.rc
 	echo "crashkit-e2e: crashdmesg exit $(cat /out/dmesg.rc), --xen exit $(cat /out/xen-console.rc)"
 fi
-# crashkit's own capture (when the tree has it), log only (DUMP=no in
-# /etc/crashkit.conf): dmesg.txt, xen-console.txt and manifest.json on the
-# ext4 file system of disk 5.
+# crashkit's own capture (when the tree has it): dmesg.txt, xen-console.txt,
+# the -X dump (lzo, -d 31) and manifest.json on the ext4 file system of
+# disk 5.
 if [ -x /lib/crashkit/crashcapture ]; then
 	i=0
 	while [ ! -b /dev/vde ]; do
@@ -529,7 +529,7 @@ if [ -n "$crashcapture" ]; then
 	chmod 755 "$work/capture/lib/crashkit/crashcapture"
 	cp -R "$repo_root/capture/lib" "$repo_root/capture/targets" "$work/capture/lib/crashkit/"
 	printf '%s\n' TARGETS=local LOCAL_DEVICE=/dev/vde LOCAL_FSTYPE=ext4 LOCAL_PATH=/crash \
-		DUMP=no HOSTNAME=xen-e2e >"$work/capture/etc/crashkit.conf"
+		DUMP_LEVEL=31 DUMP_CODEC=lzo HOSTNAME=xen-e2e >"$work/capture/etc/crashkit.conf"
 	# One list: tree_modules rewrites the load order.
 	tree_modules "$work/capture" virtio_pci virtio_blk ext4 crc32c_generic
 	cp "$cc_bin" "$work/capture/bin/crashcopy"
@@ -595,7 +595,7 @@ truncate -s 16M "$work/disk1.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
 truncate -s 16M "$work/disk3.img"
 truncate -s "$((MEM_MIB + 64))M" "$work/disk4.img"
-truncate -s 64M "$work/disk5.img"
+truncate -s 256M "$work/disk5.img"
 if [ -n "$crashcapture" ]; then
 	mkfs.ext4 -q -F "$work/disk5.img" >/dev/null 2>&1 || die "mkfs.ext4 $work/disk5.img failed (apt-get install e2fsprogs)"
 fi
