@@ -1217,6 +1217,14 @@ struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 	// anonymous zero mapping serves it without touching the file.
 	off_t data = size <= VMCORE_MAP_ZEROS_MAX
 		? lseek(vm->fd, (off_t)offset, SEEK_DATA) : 0;
+	// ENXIO also means "past the end": a file cut short after open must
+	// not read as zeros.  Ask its size now; the pread() path then reports
+	// the missing bytes as lost.
+	struct stat st;
+	if (data < 0 && errno == ENXIO &&
+	    (fstat(vm->fd, &st) != 0 || st.st_size < 0 ||
+	     (uint64_t)st.st_size < offset + size))
+		return &crash_not_found;
 	if ((data < 0 && errno == ENXIO) ||
 	    (data > 0 && (uint64_t)data - offset >= size)) {
 		if (!vm->zeros) {
