@@ -377,6 +377,8 @@ check_local() {
 	}
 	first_kernel_ok
 	check "crashctl test exits 0" step_rc test 0
+	check "the crash came from crashctl test --crash --yes" \
+		grep -q 'crashing now (sysrq-c)' "$out/console.log"
 	check "VM rebooted after the capture" rebooted
 	initrd_report
 	full_checks "$out/target/var/crash"

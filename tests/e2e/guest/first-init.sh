@@ -130,6 +130,14 @@ grep -q 'crashkit-e2e: marker end' "$out/kmsg.txt" || fail "kmsg snapshot lacks 
 echo crashed >"$out/state"
 save || fail "cannot write the result disk /dev/vda"
 sync
+# An operational machine crashes the way an operator would test it:
+# `crashctl test --crash --yes` (it checks status again, syncs, sysrq-c).
+# A scenario whose status is meant to fail crashes by hand.
+if ! has_flag placeholder && [ "$(cat "$out/status.rc" 2>/dev/null)" = 0 ]; then
+	echo "crashkit-e2e: crashing through crashctl test --crash --yes"
+	crashctl test --crash --yes
+	fail "crashctl test --crash --yes returned $?"
+fi
 echo "crashkit-e2e: crashing"
 echo c >/proc/sysrq-trigger
 sleep 5
