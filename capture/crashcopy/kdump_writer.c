@@ -73,6 +73,13 @@
  *  K8. Large writes: descriptors go out in batches of DESC_BATCH_COUNT at
  *      their offsets, page data in DATA_BUFFER_SIZE appends; in a stream
  *      that means few, large records (spec §2).
+ *  K9. Windows: the bitmaps come in contiguous windows of pfns
+ *      (kdump_writer_window()), each starting on a multiple of 8 pfns so
+ *      that it is whole bytes of the file's bitmaps; a window's pages come
+ *      after its bitmaps and before the next window.  The writer keeps no
+ *      bitmap of its own, only the caller's current window: its memory
+ *      does not grow with max_mapnr.  Both bitmaps' bytes past max_mapnr
+ *      are written with the last window.
  *
  * Argument errors: UNSUPPORTED for a value out of range (block size, ABI,
  * sizes), CORRUPT for arguments that contradict each other (bitmaps and
@@ -167,8 +174,13 @@ struct kdump_writer {
 	struct kdump_header_info info;
 	struct kdump_layout layout;
 	uint32_t codec_flag;
-	// The 2nd bitmap (K4), len_one_bitmap bytes.
-	uint8_t *dump_bitmap;
+	// K9: the window the pages now come from: pfns [win_start, win_end),
+	// bit (pfn - win_start) of win_dump (the caller's, or owned_bitmap).
+	const uint8_t *win_dump;
+	uint64_t win_start, win_end;
+	uint8_t *owned_bitmap;	/* kdump_writer_create()'s copy */
+	// K9: set bits of the 2nd bitmap given in windows so far.
+	uint64_t windowed_count;
 	uint64_t dumpable_count;
 	// Descriptors handed out so far (pages and lost pages).
 	uint64_t next_index;
@@ -336,39 +348,27 @@ void kdump_sub_header_encode(const struct kdump_header_info *info,
 }
 
 /*
- * K3: count the set bits of @bitmap (@max_mapnr bits) into *@count_ret;
- * false if a bit past max_mapnr is set.
+ * The first set bit of the window's 2nd bitmap at or after @pfn, or the
+ * window's end.  Windows start at multiples of 8 (K9), so a byte of the
+ * window is a byte of the file's bitmap.
  */
-static bool bitmap_count(const uint8_t *bitmap, uint64_t max_mapnr,
-			 uint64_t *count_ret)
-{
-	uint64_t bytes = max_mapnr / 8, count = 0;
-	for (uint64_t i = 0; i < bytes; i++)
-		count += (uint64_t)__builtin_popcount(bitmap[i]);
-	unsigned int tail_bits = max_mapnr % 8;
-	if (tail_bits) {
-		uint8_t last = bitmap[bytes];
-		if (last >> tail_bits)
-			return false;
-		count += (uint64_t)__builtin_popcount(last);
-	}
-	*count_ret = count;
-	return true;
-}
-
-/* The first set bit of the 2nd bitmap at or after @pfn, or max_mapnr. */
 static uint64_t next_dumpable(const struct kdump_writer *w, uint64_t pfn)
 {
-	const uint8_t *b = w->dump_bitmap;
-	uint64_t max = w->info.max_mapnr;
-	// Bounded by max_mapnr bits; whole zero bytes are skipped at once.
-	while (pfn < max) {
-		uint8_t byte = (uint8_t)(b[pfn / 8] >> (pfn % 8));
-		if (byte)
-			return pfn + (uint64_t)__builtin_ctz(byte);
-		pfn = (pfn / 8 + 1) * 8;
+	const uint8_t *b = w->win_dump;
+	uint64_t end = w->win_end;
+	if (pfn < w->win_start)
+		pfn = w->win_start;
+	// Bounded by the window's bits; whole zero bytes are skipped at once.
+	while (pfn < end) {
+		uint64_t bit = pfn - w->win_start;
+		uint8_t byte = (uint8_t)(b[bit / 8] >> (bit % 8));
+		if (byte) {
+			uint64_t found = pfn + (uint64_t)__builtin_ctz(byte);
+			return found < end ? found : end;
+		}
+		pfn = w->win_start + (bit / 8 + 1) * 8;
 	}
-	return max;
+	return end;
 }
 
 static struct crash_error *write_region(struct kdump_writer *w,
@@ -482,10 +482,9 @@ static struct crash_error *writer_alloc(struct dump_sink *sink,
 	w->codec_flag = codec_status_bit(info->codec);
 	w->dumpable_count = dumpable_count;
 	w->data_end = layout->data_offset;
-	w->dump_bitmap = calloc(1, layout->len_one_bitmap);
 	w->desc_buf = malloc((size_t)DESC_BATCH_COUNT * PAGE_DESC_SIZE);
 	w->data_buf = malloc(DATA_BUFFER_SIZE);
-	if (!w->dump_bitmap || !w->desc_buf || !w->data_buf) {
+	if (!w->desc_buf || !w->data_buf) {
 		kdump_writer_destroy(w);
 		return &crash_enomem;
 	}
@@ -513,72 +512,41 @@ static struct crash_error *write_headers(struct kdump_writer *w)
 	return err;
 }
 
-/* One bitmap of max_mapnr bits, padded with zeros to len_one_bitmap. */
-static struct crash_error *write_bitmap(struct kdump_writer *w, uint64_t offset,
-					const uint8_t *bitmap)
+/* K3: @pad zero bytes closing the bitmap that starts at @base. */
+static struct crash_error *write_bitmap_padding(struct kdump_writer *w,
+						uint64_t base, uint64_t pad)
 {
-	uint64_t bytes = div_round_up(w->info.max_mapnr, 8);
-	struct crash_error *err = write_region(w, offset, bitmap, bytes);
-	if (err)
-		return err;
-	uint64_t pad = w->layout.len_one_bitmap - bytes;
 	if (pad == 0)
 		return NULL;
 	uint8_t *zeros = calloc(1, pad);
 	if (!zeros)
 		return &crash_enomem;
-	err = write_region(w, offset + bytes, zeros, pad);
+	struct crash_error *err = write_region(w, base + w->layout.len_one_bitmap - pad,
+					       zeros, pad);
 	free(zeros);
 	return err;
 }
 
-struct crash_error *kdump_writer_create(struct dump_sink *sink,
-					const struct kdump_header_info *info,
-					const uint8_t *ram_bitmap,
-					const uint8_t *dump_bitmap,
-					uint64_t dumpable_count,
-					struct kdump_writer **ret)
+struct crash_error *kdump_writer_open(struct dump_sink *sink,
+				      const struct kdump_header_info *info,
+				      uint64_t dumpable_count,
+				      struct kdump_writer **ret)
 {
 	struct kdump_layout layout;
 	struct crash_error *err = kdump_layout_compute(info, dumpable_count,
 						       &layout);
 	if (err)
 		return err;
-
-	// K3, K4: the bitmaps agree with max_mapnr, each other and the count.
-	uint64_t ram_count, dump_count;
-	if (!bitmap_count(ram_bitmap, info->max_mapnr, &ram_count))
+	if (dumpable_count > info->max_mapnr)
 		return crash_error_create(CRASH_ERR_CORRUPT,
-					  "kdump writer: the RAM bitmap has bits set past max_mapnr %" PRIu64,
-					  info->max_mapnr);
-	if (!bitmap_count(dump_bitmap, info->max_mapnr, &dump_count))
-		return crash_error_create(CRASH_ERR_CORRUPT,
-					  "kdump writer: the dumpable bitmap has bits set past max_mapnr %" PRIu64,
-					  info->max_mapnr);
-	if (dump_count != dumpable_count)
-		return crash_error_create(CRASH_ERR_CORRUPT,
-					  "kdump writer: dumpable count %" PRIu64 ", but the dumpable bitmap has %" PRIu64 " bits set",
-					  dumpable_count, dump_count);
-	uint64_t bytes = div_round_up(info->max_mapnr, 8);
-	for (uint64_t i = 0; i < bytes; i++) {
-		uint8_t outside = (uint8_t)(dump_bitmap[i] & ~ram_bitmap[i]);
-		if (outside)
-			return crash_error_create(CRASH_ERR_CORRUPT,
-						  "kdump writer: pfn 0x%" PRIx64 " is dumpable but not RAM",
-						  i * 8 + (uint64_t)__builtin_ctz(outside));
-	}
-
+					  "kdump writer: %" PRIu64 " dumpable pages, more than max_mapnr %" PRIu64,
+					  dumpable_count, info->max_mapnr);
 	struct kdump_writer *w;
 	err = writer_alloc(sink, info, &layout, dumpable_count, &w);
 	if (err)
 		return err;
-	memcpy(w->dump_bitmap, dump_bitmap, bytes);
-
 	// K7: the header goes out first, marked incomplete.
-	if ((err = write_headers(w)) ||
-	    (err = write_bitmap(w, layout.bitmap_offset, ram_bitmap)) ||
-	    (err = write_bitmap(w, layout.bitmap_offset + layout.len_one_bitmap,
-				dump_bitmap)))
+	if ((err = write_headers(w)))
 		goto fail;
 	if (info->shared_zero_page) {
 		// K6: the shared zero block opens the data region.
@@ -595,6 +563,104 @@ fail:
 	return err;
 }
 
+struct crash_error *kdump_writer_window(struct kdump_writer *w, uint64_t start,
+					uint64_t count, const uint8_t *ram_bits,
+					const uint8_t *dump_bits)
+{
+	uint64_t max = w->info.max_mapnr;
+	if (w->failed)
+		return crash_error_os(w->failed_errnum,
+				      "kdump writer: %s: window at pfn 0x%" PRIx64 " not written: an earlier write failed",
+				      dump_sink_name(w->sink), start);
+	// K9: contiguous windows in order, each on a byte of the bitmaps.
+	if (start != w->win_end || count == 0 || count > max - start ||
+	    (start + count < max && count % 8 != 0))
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: window of %" PRIu64 " pfns at 0x%" PRIx64 ", expected one at 0x%" PRIx64 " of a multiple of 8 pfns (or the last)",
+					  count, start, w->win_end);
+	// K4: every dumpable page of the last window was given (counted: the
+	// caller may already have refilled the last window's bits).
+	if (w->next_index != w->windowed_count)
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: window at pfn 0x%" PRIx64 " opened before %" PRIu64 " dumpable pages of the last one were given",
+					  start, w->windowed_count - w->next_index);
+	uint64_t bytes = div_round_up(count, 8), dump_count = 0;
+	bool last = start + count == max;
+	unsigned int tail_bits = count % 8;
+	// K3: no bit past max_mapnr.
+	if (tail_bits && (dump_bits[bytes - 1] >> tail_bits))
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: the dumpable bitmap has bits set past max_mapnr %" PRIu64,
+					  max);
+	if (tail_bits && (ram_bits[bytes - 1] >> tail_bits))
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: the RAM bitmap has bits set past max_mapnr %" PRIu64,
+					  max);
+	for (uint64_t i = 0; i < bytes; i++)
+		dump_count += (uint64_t)__builtin_popcount(dump_bits[i]);
+	if (last && w->windowed_count + dump_count != w->dumpable_count)
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: dumpable count %" PRIu64 ", but the dumpable bitmap has %" PRIu64 " bits set",
+					  w->dumpable_count, w->windowed_count + dump_count);
+	if (dump_count > w->dumpable_count - w->windowed_count)
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: the dumpable bitmap has more than the %" PRIu64 " bits set the dump was opened with",
+					  w->dumpable_count);
+	for (uint64_t i = 0; i < bytes; i++) {
+		// K4: the 2nd bitmap lies inside the 1st.
+		uint8_t outside = (uint8_t)(dump_bits[i] & ~ram_bits[i]);
+		if (outside)
+			return crash_error_create(CRASH_ERR_CORRUPT,
+						  "kdump writer: pfn 0x%" PRIx64 " is dumpable but not RAM",
+						  start + i * 8 + (uint64_t)__builtin_ctz(outside));
+	}
+	// Each bitmap's bytes, and with the last window its padding (K3),
+	// in file order: a stream gets few, large records (K8).
+	uint64_t at = start / 8, len_one = w->layout.len_one_bitmap;
+	for (int b = 0; b < 2; b++) {
+		uint64_t base = w->layout.bitmap_offset + (uint64_t)b * len_one;
+		struct crash_error *err = write_region(w, base + at,
+						       b ? dump_bits : ram_bits, bytes);
+		if (!err && last)
+			err = write_bitmap_padding(w, base, len_one - at - bytes);
+		if (err)
+			return err;
+	}
+	w->windowed_count += dump_count;
+	w->win_dump = dump_bits;
+	w->win_start = start;
+	w->win_end = start + count;
+	return NULL;
+}
+
+struct crash_error *kdump_writer_create(struct dump_sink *sink,
+					const struct kdump_header_info *info,
+					const uint8_t *ram_bitmap,
+					const uint8_t *dump_bitmap,
+					uint64_t dumpable_count,
+					struct kdump_writer **ret)
+{
+	struct kdump_writer *w;
+	struct crash_error *err = kdump_writer_open(sink, info, dumpable_count, &w);
+	if (err)
+		return err;
+	uint64_t bytes = div_round_up(info->max_mapnr, 8);
+	w->owned_bitmap = malloc(bytes ? bytes : 1);
+	if (!w->owned_bitmap) {
+		kdump_writer_destroy(w);
+		return &crash_enomem;
+	}
+	memcpy(w->owned_bitmap, dump_bitmap, bytes);
+	if (info->max_mapnr &&
+	    (err = kdump_writer_window(w, 0, info->max_mapnr, ram_bitmap,
+				       w->owned_bitmap))) {
+		kdump_writer_destroy(w);
+		return err;
+	}
+	*ret = w;
+	return NULL;
+}
+
 /* K4: @pfn must be the next set bit of the 2nd bitmap. */
 static struct crash_error *check_next(struct kdump_writer *w, uint64_t pfn)
 {
@@ -607,10 +673,14 @@ static struct crash_error *check_next(struct kdump_writer *w, uint64_t pfn)
 				      "kdump writer: %s: pfn 0x%" PRIx64 " not written: an earlier write failed",
 				      dump_sink_name(w->sink), pfn);
 	uint64_t want = next_dumpable(w, w->scan_pfn);
-	if (want >= w->info.max_mapnr)
+	if (want >= w->win_end && w->win_end == w->info.max_mapnr)
 		return crash_error_create(CRASH_ERR_CORRUPT,
 					  "kdump writer: pfn 0x%" PRIx64 " given after all %" PRIu64 " dumpable pages",
 					  pfn, w->dumpable_count);
+	if (want >= w->win_end)
+		return crash_error_create(CRASH_ERR_CORRUPT,
+					  "kdump writer: pfn 0x%" PRIx64 " given past the window that ends at pfn 0x%" PRIx64,
+					  pfn, w->win_end);
 	if (pfn != want)
 		return crash_error_create(CRASH_ERR_CORRUPT,
 					  "kdump writer: pfn 0x%" PRIx64 " given, expected pfn 0x%" PRIx64 " (the next set bit of the dumpable bitmap)",
@@ -712,7 +782,7 @@ void kdump_writer_destroy(struct kdump_writer *w)
 {
 	if (!w)
 		return;
-	free(w->dump_bitmap);
+	free(w->owned_bitmap);
 	free(w->desc_buf);
 	free(w->data_buf);
 	free(w);

@@ -60,10 +60,33 @@ struct kdump_header_info {
 struct kdump_writer;
 
 /**
- * kdump_writer_create() - write the headers (incomplete bit set) and both
- * bitmaps.  @ram_bitmap and @dump_bitmap have max_mapnr bits, LSB first;
- * @dumpable_count is the number of set bits in @dump_bitmap (checked).
- * The bitmaps are copied.
+ * kdump_writer_open() - write the headers (incomplete bit set) of a dump
+ * of @dumpable_count pages and start its data region.  The bitmaps follow
+ * in windows (kdump_writer_window()), each before its pages (K9).
+ */
+struct crash_error *kdump_writer_open(struct dump_sink *sink,
+				      const struct kdump_header_info *info,
+				      uint64_t dumpable_count,
+				      struct kdump_writer **ret);
+
+/**
+ * kdump_writer_window() - the RAM and dumpable bitmaps of pfns [@start,
+ * @start + @count): bit (pfn - @start) of each, LSB first.  Windows are
+ * contiguous from pfn 0 to max_mapnr; @start a multiple of 8, @count too
+ * unless the window is the last.  The pages given next must be this
+ * window's; @dump_bits must stay valid until the next window or finish.
+ * Errors: CORRUPT when the windows or their bits contradict the dump
+ * (order, dumpable outside RAM, more set bits than the dumpable count, a
+ * page of the last window not given), OS from the sink.
+ */
+struct crash_error *kdump_writer_window(struct kdump_writer *w, uint64_t start,
+					uint64_t count, const uint8_t *ram_bits,
+					const uint8_t *dump_bits);
+
+/**
+ * kdump_writer_create() - kdump_writer_open() and one window of all
+ * max_mapnr bits.  @dumpable_count is the number of set bits in
+ * @dump_bitmap (checked).  The bitmaps are copied.
  */
 struct crash_error *kdump_writer_create(struct dump_sink *sink,
 					const struct kdump_header_info *info,

@@ -12,7 +12,12 @@
  *     what the level allows, a window of pfns at a time (memory bounded);
  *  4. the writer gets the headers and bitmaps, then every dumpable page in
  *     pfn order: read in large contiguous runs, all-zero pages (level bit 1)
- *     pointed at the shared zero block, the rest through the codec;
+ *     pointed at the shared zero block, the rest through the codec.  A
+ *     machine whose bitmaps exceed one window (window_pfns()) is filtered
+ *     twice: a first pass counts the dumpable pages (the descriptor table
+ *     comes before the data), the second gives the writer each window's
+ *     bitmaps and then its pages (copy_windows()): memory does not grow
+ *     with RAM;
  *  5. a page that cannot be read is "lost" (its pfn is reported) and the
  *     copy goes on; the dump is then marked incomplete.
  *
@@ -77,6 +82,8 @@ static const char program[] = "crashcopy";
 enum { PAGE_SIZE_MIN = 4096, PAGE_SIZE_MAX = 256 << 10 };
 /* pfns classified per page_filter_window() call: 128 KiB of keep bits. */
 enum { FILTER_WINDOW_PFNS = 1 << 20 };
+/* A windowed kdump copy's bitmaps without --max-memory: 32 MiB each. */
+enum { WINDOW_BITMAP_DEFAULT = 32 << 20 };
 /* Default bytes read from the vmcore at once. */
 enum { READ_CHUNK_DEFAULT = 1 << 20 };
 /* Largest bitmap without --max-memory: 512 MiB, 2^32 pfns. */
@@ -493,11 +500,16 @@ static int input_open(const struct options *o, struct input *in)
 		if (end > in->max_mapnr)
 			in->max_mapnr = end;
 	}
-	// Each of the two bitmaps (and the writer's copies) takes a bit per
-	// pfn up to the highest PT_LOAD: a lying header must not make us
-	// allocate gigabytes.  bitmap_size_default_max covers 16 TiB of 4 KiB
+	// Each of the two bitmaps takes a bit per pfn up to the highest
+	// PT_LOAD: a lying header must not make us allocate (or write)
+	// gigabytes.  bitmap_size_default_max covers 16 TiB of 4 KiB
 	// pages; --max-memory raises (or lowers) it to a quarter of its value.
 	uint64_t bitmap_max = o->max_memory ? o->max_memory / 4 : bitmap_size_default_max;
+	// A kdump copy holds one window of them (copy_windows()): --max-memory
+	// does not lower its limit, which bounds the bitmaps it writes.
+	if (o->format == FORMAT_KDUMP && !o->estimate &&
+	    bitmap_max < bitmap_size_default_max)
+		bitmap_max = bitmap_size_default_max;
 	if (in->max_mapnr / 8 > bitmap_max) {
 		fprintf(stderr, "%s: %s: highest PT_LOAD ends at pfn 0x%" PRIx64
 			": a bitmap of %" PRIu64 " MiB exceeds the limit of %" PRIu64
@@ -661,6 +673,7 @@ static bool page_is_zero(const uint8_t *p, size_t size)
 struct copy_stats {
 	uint64_t ram_pages, dumpable_pages, done_pages, zero_pages;
 	uint64_t lost_pages, lost_pfns[LOST_PFNS_SHOWN];
+	uint64_t bitmap_windows;	/* windows of the kdump copy (1: whole) */
 	uint64_t output_size;	/* bytes of page data written */
 	struct page_filter_counts filtered;
 	const char *filter_fallback;
@@ -723,6 +736,16 @@ typedef struct crash_error *page_fn(void *arg, uint64_t pfn,
 				    const uint8_t *page,
 				    const struct crash_error *read_err);
 
+/*
+ * Bits of pfns [start, end): bit (pfn - start) of @bits, LSB first; start
+ * a multiple of 64, @bits padded to whole 8-byte words.  The whole
+ * bitmap, or one window of a windowed kdump copy.
+ */
+struct bitmap_view {
+	const uint8_t *bits;
+	uint64_t start, end;
+};
+
 /* One run of dumpable pages: pfns [pfn, pfn + count) at @pages. */
 struct page_run {
 	uint64_t pfn, count;
@@ -737,31 +760,36 @@ struct page_run {
  * window stays valid across one more call (VMCORE_MAP_WINDOWS is 2), which
  * the pipelined copy relies on.  False at the end of the map.
  */
-static bool next_run(struct input *in, const uint8_t *map, uint64_t *cursor,
-		     uint8_t *buf, uint64_t chunk_pages,
+static bool next_run(struct input *in, const struct bitmap_view *map,
+		     uint64_t *cursor, uint8_t *buf, uint64_t chunk_pages,
 		     struct crash_error **perrs, struct page_run *ret)
 {
-	uint64_t pfn = *cursor;
-	// Bounded by max_mapnr; zero words of the bitmap are skipped whole.
-	while (pfn < in->max_mapnr) {
-		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
+	uint64_t pfn = *cursor < map->start ? map->start : *cursor;
+	const uint8_t *bits = map->bits;
+	// Bounded by the window; zero words of the bitmap are skipped whole
+	// (windows start on multiples of 64 pfns, bitmaps are padded to 8
+	// bytes).
+	while (pfn < map->end) {
+		uint64_t bit = pfn - map->start;
+		if (!(bit & 63) && pfn + 64 <= map->end) {
 			uint64_t w;
-			memcpy(&w, map + pfn / 8, 8);
+			memcpy(&w, bits + bit / 8, 8);
 			if (!w) {
 				pfn += 64;
 				continue;
 			}
 		}
-		if (bit_test(map, pfn))
+		if (bit_test(bits, bit))
 			break;
 		pfn++;
 	}
-	if (pfn >= in->max_mapnr) {
+	if (pfn >= map->end) {
 		*cursor = pfn;
 		return false;
 	}
 	uint64_t n = 1;
-	while (n < chunk_pages && pfn + n < in->max_mapnr && bit_test(map, pfn + n))
+	while (n < chunk_pages && pfn + n < map->end &&
+	       bit_test(bits, pfn + n - map->start))
 		n++;
 	const uint8_t *pages = NULL;
 	if (in->non_mmap ||
@@ -789,12 +817,14 @@ static void perrs_clear(struct crash_error **perrs, uint64_t n)
 	}
 }
 
-static struct crash_error *for_each_page(struct input *in, const uint8_t *map,
+static struct crash_error *for_each_page(struct input *in, const uint8_t *bits,
 					 uint8_t *buf, size_t chunk,
 					 struct progress *prog, uint64_t *done,
 					 page_fn *fn, void *arg)
 {
 	uint64_t chunk_pages = chunk / in->page_size, cursor = 0;
+	const struct bitmap_view view = {.bits = bits, .end = in->max_mapnr};
+	const struct bitmap_view *map = &view;
 	struct crash_error *err = NULL;
 	struct crash_error **perrs = calloc(chunk_pages, sizeof(*perrs));
 	struct page_run run;
@@ -1126,11 +1156,12 @@ static void kdump_copy_deinit(struct kdump_copy *k)
  * after the run in hand on a signal, at the first writer or compression
  * error (returned).
  */
-static struct crash_error *kdump_pipeline(struct input *in, const uint8_t *map,
+static struct crash_error *kdump_pipeline(struct input *in,
+					  const struct bitmap_view *map,
 					  size_t chunk, struct progress *prog,
 					  struct kdump_copy *k, uint64_t *done)
 {
-	uint64_t chunk_pages = chunk / in->page_size, cursor = 0;
+	uint64_t chunk_pages = chunk / in->page_size, cursor = map->start;
 	struct crash_error *err = NULL;
 	int cur = 0;
 	bool have = !stop_signal && next_run(in, map, &cursor, k->sets[0].buf,
@@ -1295,9 +1326,9 @@ static void print_json(const struct options *o, const struct input *in,
 	fprintf(f, ",\"page_size\":%" PRIu32 ",\"max_mapnr\":%" PRIu64
 		",\"ram_pages\":%" PRIu64 ",\"dumpable_pages\":%" PRIu64
 		",\"written_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64
-		",\"lost_pages\":%" PRIu64, in->page_size, in->max_mapnr,
-		st->ram_pages, st->dumpable_pages, st->done_pages, st->zero_pages,
-		st->lost_pages);
+		",\"lost_pages\":%" PRIu64 ",\"bitmap_windows\":%" PRIu64,
+		in->page_size, in->max_mapnr, st->ram_pages, st->dumpable_pages,
+		st->done_pages, st->zero_pages, st->lost_pages, st->bitmap_windows);
 	fprintf(f, ",\"excluded\":{\"cache\":%" PRIu64 ",\"cache_private\":%" PRIu64
 		",\"user\":%" PRIu64 ",\"free\":%" PRIu64 ",\"hwpoison\":%" PRIu64
 		",\"offline\":%" PRIu64 ",\"unaccepted\":%" PRIu64
@@ -1599,104 +1630,195 @@ static size_t chunk_size(const struct options *o, uint32_t page_size)
 	return chunk < page_size ? page_size : (size_t)chunk;
 }
 
-/* crashcopy -X: drop domU and free machine frames (xen_filter.h). */
-static struct crash_error *xen_filter_bitmap(const struct input *in,
-					     uint8_t *dump)
+/*
+ * One pass of the filters over the pfns, window by window (bitmap_fill()).
+ * A windowed kdump copy makes two passes, each with its own filters, so
+ * the second computes exactly what the first counted (the input does not
+ * change and the filters are deterministic; the copy checks the counts).
+ */
+struct bitmap_pass {
+	const struct options *o;
+	const struct input *in;
+	struct page_filter *f;		/* NULL: no struct-page filtering */
+	struct xen_filter *xf;		/* -X */
+};
+
+static void bitmap_pass_destroy(struct bitmap_pass *p)
 {
-	if (!in->xen)
-		return crash_error_create(CRASH_ERR_UNSUPPORTED,
-					  "-X: not a Xen dump (no Xen notes)");
-	struct xen_filter *xf;
-	struct crash_error *err = xen_filter_create(in->xen, &xf);
-	if (err)
-		return crash_error_prefix(err, "-X");
-	for (uint64_t start = 0; start < in->max_mapnr && !err && !stop_signal;
-	     start += FILTER_WINDOW_PFNS) {
-		uint64_t n = in->max_mapnr - start < FILTER_WINDOW_PFNS
-			? in->max_mapnr - start : FILTER_WINDOW_PFNS;
-		err = xen_filter_window(xf, start, n, dump + start / 8);
+	page_filter_destroy(p->f);
+	xen_filter_destroy(p->xf);
+	p->f = NULL;
+	p->xf = NULL;
+}
+
+static struct crash_error *bitmap_pass_init(const struct options *o,
+					    const struct input *in,
+					    struct bitmap_pass *p)
+{
+	*p = (struct bitmap_pass){.o = o, .in = in};
+	struct crash_error *err = NULL;
+	if (!in->xen && in->x)
+		err = page_filter_create(in->vm, in->vi, in->x, o->dump_level, &p->f);
+	if (!err && o->xen_filter) {
+		// crashcopy -X: drop domU and free machine frames (xen_filter.h).
+		if (!in->xen)
+			err = crash_error_create(CRASH_ERR_UNSUPPORTED,
+						 "-X: not a Xen dump (no Xen notes)");
+		else if ((err = xen_filter_create(in->xen, &p->xf)))
+			err = crash_error_prefix(err, "-X");
 	}
-	struct xen_filter_counts c;
-	xen_filter_counts(xf, &c);
-	xen_filter_destroy(xf);
-	if (!err)
-		fprintf(stderr, "%s: -X: Xen %s, %u domains: dropped %" PRIu64
-			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
-			program, xen_version(in->xen), c.domains, c.domu, c.free,
-			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
-	if (!err && c.unknown_owner)
-		fprintf(stderr, "%s: -X: kept %" PRIu64 " allocated frames whose owner "
-			"is not on domain_list\n", program, c.unknown_owner);
+	if (err)
+		bitmap_pass_destroy(p);
 	return err;
 }
 
-/* Build the RAM and dump bitmaps and run the filter; errors printed. */
-static int build_bitmaps(const struct options *o, struct input *in,
-			 uint8_t **ram_ret, uint8_t **dump_ret,
-			 struct copy_stats *st)
+/*
+ * The RAM and dump bits of pfns [@start, @start + @n) into @ram and @dump
+ * (bitmap_bytes(@n) each): RAM from the PT_LOADs, the dump bits the RAM
+ * bits less what the filters drop.  @start is a multiple of 64.
+ */
+static size_t bitmap_bytes(uint64_t pfns)
 {
-	// Padded to 8 bytes so bit_count() and the skip in for_each_page()
-	// may read whole words.
-	size_t bytes = (size_t)((in->max_mapnr + 63) / 64 * 8);
-	uint8_t *ram = calloc(1, bytes), *dump = malloc(bytes);
-	struct page_filter *f = NULL;
-	struct crash_error *err = NULL;
-	if (!ram || !dump) {
-		err = &crash_enomem;
-		goto fail;
-	}
+	// Padded to 8 bytes so bit_count() and next_run() may read words.
+	return (size_t)((pfns + 63) / 64 * 8);
+}
+
+static struct crash_error *bitmap_fill(struct bitmap_pass *p, uint64_t start,
+				       uint64_t n, uint8_t *ram, uint8_t *dump)
+{
+	const struct input *in = p->in;
+	uint64_t end = start + n;
+	memset(ram, 0, bitmap_bytes(n));
 	for (size_t i = 0; i < in->seg_count; i++) {
 		const struct vmcore_segment *s = &in->segs[i];
-		if (s->mem_size)
-			bit_set_range(ram, s->paddr / in->page_size,
-				      (s->paddr + s->mem_size - 1) / in->page_size);
+		if (!s->mem_size)
+			continue;
+		uint64_t first = s->paddr / in->page_size;
+		uint64_t last = (s->paddr + s->mem_size - 1) / in->page_size;
+		if (last < start || first >= end)
+			continue;
+		bit_set_range(ram, (first > start ? first : start) - start,
+			      (last < end - 1 ? last : end - 1) - start);
 	}
-	memcpy(dump, ram, bytes);
-	st->ram_pages = bit_count(ram, in->max_mapnr);
+	memcpy(dump, ram, bitmap_bytes(n));
+	struct crash_error *err = NULL;
+	for (uint64_t at = start; at < end && !err && !stop_signal;
+	     at += FILTER_WINDOW_PFNS) {
+		uint64_t m = end - at < FILTER_WINDOW_PFNS ? end - at : FILTER_WINDOW_PFNS;
+		if (p->f)
+			err = page_filter_window(p->f, at, m, dump + (at - start) / 8);
+		if (!err && p->xf)
+			err = xen_filter_window(p->xf, at, m, dump + (at - start) / 8);
+	}
+	return err;
+}
 
+/* After the counting pass: the filters' counts and notices to @st, stderr. */
+static void bitmap_pass_report(const struct bitmap_pass *p, struct copy_stats *st)
+{
+	const struct options *o = p->o;
+	const struct input *in = p->in;
 	if (in->xen) {
 		// freed at the end of main() like page_filter_fallback()'s copy
 		st->filter_fallback = strdup("a Xen dump: pfns are machine frames");
 	} else if (!in->x) {
 		st->filter_fallback = "no validated address translation for mem_map";
 	} else {
-		err = page_filter_create(in->vm, in->vi, in->x, o->dump_level, &f);
-		if (err)
-			goto fail;
-		for (uint64_t start = 0; start < in->max_mapnr && !stop_signal;
-		     start += FILTER_WINDOW_PFNS) {
-			uint64_t n = in->max_mapnr - start < FILTER_WINDOW_PFNS
-				? in->max_mapnr - start : FILTER_WINDOW_PFNS;
-			err = page_filter_window(f, start, n, dump + start / 8);
-			if (err)
-				goto fail;
-		}
-		page_filter_counts(f, &st->filtered);
-		const char *why = page_filter_fallback(f);
+		page_filter_counts(p->f, &st->filtered);
+		const char *why = page_filter_fallback(p->f);
 		if (why)
 			st->filter_fallback = strdup(why);
 	}
-	if (o->xen_filter) {
-		err = xen_filter_bitmap(in, dump);
-		if (err)
-			goto fail;
+	if (p->xf) {
+		struct xen_filter_counts c;
+		xen_filter_counts(p->xf, &c);
+		fprintf(stderr, "%s: -X: Xen %s, %u domains: dropped %" PRIu64
+			" domU and %" PRIu64 " free frames (count_info: %s)%s\n",
+			program, xen_version(in->xen), c.domains, c.domu, c.free,
+			c.layout, c.unreadable ? "; some page_info unreadable, kept" : "");
+		if (c.unknown_owner)
+			fprintf(stderr, "%s: -X: kept %" PRIu64 " allocated frames whose owner "
+				"is not on domain_list\n", program, c.unknown_owner);
 	}
 	if (st->filter_fallback && (o->dump_level & ~1u))
 		fprintf(stderr, "%s: warning: -d %u: filtering by struct page is off (%s): "
 			"only zero pages are excluded\n", program, o->dump_level,
 			st->filter_fallback);
-	page_filter_destroy(f);
+}
+
+/*
+ * The pfns of one window of a windowed kdump copy: whole bitmaps up to 1
+ * TiB of 4 KiB pages (32 MiB each), or with --max-memory a 64th of it
+ * per bitmap; a multiple of 64 pfns (next_run() reads words).
+ */
+static uint64_t window_pfns(const struct options *o)
+{
+	uint64_t bytes = o->max_memory ? o->max_memory / 64 : WINDOW_BITMAP_DEFAULT;
+	bytes -= bytes % 8;
+	return (bytes < 8 ? 8 : bytes) * 8;
+}
+
+/*
+ * The counting pass of a windowed copy: per window, the dumpable pfns
+ * (@counts, one per window) and in all (st->dumpable_pages, ram_pages).
+ * Errors printed.
+ */
+static int count_windows(const struct options *o, struct input *in,
+			 uint64_t win, uint64_t *counts, struct copy_stats *st)
+{
+	struct bitmap_pass p = {0};
+	size_t bytes = bitmap_bytes(win);
+	uint8_t *ram = malloc(bytes), *dump = malloc(bytes);
+	struct crash_error *err = ram && dump ? bitmap_pass_init(o, in, &p) : &crash_enomem;
+	for (uint64_t start = 0, i = 0; !err && start < in->max_mapnr && !stop_signal;
+	     start += win, i++) {
+		uint64_t n = in->max_mapnr - start < win ? in->max_mapnr - start : win;
+		err = bitmap_fill(&p, start, n, ram, dump);
+		if (err)
+			break;
+		st->ram_pages += bit_count(ram, n);
+		counts[i] = bit_count(dump, n);
+		st->dumpable_pages += counts[i];
+	}
+	free(ram);
+	free(dump);
+	if (!err)
+		bitmap_pass_report(&p, st);
+	bitmap_pass_destroy(&p);
+	if (err) {
+		print_error(o->vmcore_path, err);
+		crash_error_destroy(err);
+		return EXIT_UNREADABLE;
+	}
+	return EXIT_OK;
+}
+
+/* Build the whole RAM and dump bitmaps and run the filter; errors printed. */
+static int build_bitmaps(const struct options *o, struct input *in,
+			 uint8_t **ram_ret, uint8_t **dump_ret,
+			 struct copy_stats *st)
+{
+	size_t bytes = bitmap_bytes(in->max_mapnr);
+	uint8_t *ram = malloc(bytes), *dump = malloc(bytes);
+	struct bitmap_pass p = {0};
+	struct crash_error *err = ram && dump ? bitmap_pass_init(o, in, &p) : &crash_enomem;
+	if (!err) {
+		err = bitmap_fill(&p, 0, in->max_mapnr, ram, dump);
+		if (!err)
+			bitmap_pass_report(&p, st);
+		bitmap_pass_destroy(&p);
+	}
+	if (err) {
+		print_error(o->vmcore_path, err);
+		crash_error_destroy(err);
+		free(ram);
+		free(dump);
+		return EXIT_UNREADABLE;
+	}
+	st->ram_pages = bit_count(ram, in->max_mapnr);
 	*ram_ret = ram;
 	*dump_ret = dump;
 	return EXIT_OK;
-
-fail:
-	print_error(o->vmcore_path, err);
-	crash_error_destroy(err);
-	page_filter_destroy(f);
-	free(ram);
-	free(dump);
-	return EXIT_UNREADABLE;
 }
 
 /*
@@ -1741,7 +1863,9 @@ struct copy_run {
 	const struct options *o;
 	struct input *in;
 	const uint8_t *ram;
-	uint8_t *dump;
+	uint8_t *dump;			/* NULL: a windowed kdump copy */
+	uint64_t window_pfns;		/* windowed: pfns per window */
+	uint64_t *window_counts;	/* windowed: dumpable pages per window */
 	uint8_t *buf;
 	size_t chunk;
 	bool show;		/* progress on stderr */
@@ -1764,6 +1888,48 @@ static void output_error(struct copy_run *r, struct crash_error *err)
  * Returns EXIT_OK once pages went out (the outcome is in r->st and
  * r->output_failed), or the exit code of a setup failure (printed).
  */
+/*
+ * The second pass of a windowed copy (K9 of kdump_writer.c): per window,
+ * its bitmaps again (checked against the first pass's count), then its
+ * pages.  Memory: two window bitmaps, whatever the machine's size.
+ */
+static struct crash_error *copy_windows(struct copy_run *r, struct kdump_copy *k,
+					uint64_t *done)
+{
+	const struct input *in = r->in;
+	uint64_t win = r->window_pfns;
+	size_t bytes = bitmap_bytes(win);
+	uint8_t *ram = malloc(bytes), *dump = malloc(bytes);
+	struct bitmap_pass p = {0};
+	struct crash_error *err = ram && dump ? bitmap_pass_init(r->o, in, &p)
+					      : &crash_enomem;
+	for (uint64_t start = 0, i = 0; !err && start < in->max_mapnr && !stop_signal;
+	     start += win, i++) {
+		uint64_t n = in->max_mapnr - start < win ? in->max_mapnr - start : win;
+		err = bitmap_fill(&p, start, n, ram, dump);
+		if (err)
+			break;
+		uint64_t count = bit_count(dump, n);
+		if (count != r->window_counts[i]) {
+			err = crash_error_create(CRASH_ERR_CORRUPT,
+						 "%s: the filter kept %" PRIu64 " pages of the window at pfn 0x%" PRIx64 " on its second pass, %" PRIu64 " on the first",
+						 r->o->vmcore_path, count, start,
+						 r->window_counts[i]);
+			break;
+		}
+		err = kdump_writer_window(k->w, start, n, ram, dump);
+		if (!err) {
+			const struct bitmap_view view = {.bits = dump, .start = start,
+							 .end = start + n};
+			err = kdump_pipeline(r->in, &view, r->chunk, &r->prog, k, done);
+		}
+	}
+	bitmap_pass_destroy(&p);
+	free(ram);
+	free(dump);
+	return err;
+}
+
 static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 {
 	struct kdump_writer *w = NULL;
@@ -1775,8 +1941,8 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 	unsigned int threads = r->o->threads < 1 ? 1
 			     : r->o->threads < KDUMP_THREADS_MAX ? r->o->threads
 			     : KDUMP_THREADS_MAX;
-	struct crash_error *err = kdump_writer_create(r->sink, info, r->ram, r->dump,
-						      r->st->dumpable_pages, &w);
+	struct crash_error *err = kdump_writer_open(r->sink, info,
+						    r->st->dumpable_pages, &w);
 	k.w = w;
 	if (!err)
 		err = kdump_copy_init(&k, r->o->codec, threads, r->chunk);
@@ -1789,7 +1955,15 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 	}
 	progress_init(&r->prog, STDERR_FILENO, r->show, "copying",
 		      r->st->dumpable_pages * r->in->page_size);
-	err = kdump_pipeline(r->in, r->dump, r->chunk, &r->prog, &k, &done);
+	if (r->dump) {
+		// Whole bitmaps: one window.
+		const struct bitmap_view all = {.bits = r->dump, .end = r->in->max_mapnr};
+		err = kdump_writer_window(w, 0, r->in->max_mapnr, r->ram, r->dump);
+		if (!err)
+			err = kdump_pipeline(r->in, &all, r->chunk, &r->prog, &k, &done);
+	} else {
+		err = copy_windows(r, &k, &done);
+	}
 	progress_deinit(&r->prog);
 	r->st->done_pages = done;
 	struct kdump_writer_counts counts;
@@ -1968,11 +2142,28 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = build_bitmaps(&o, &in, &ram, &r.dump, &st);
+	// A kdump copy of a machine whose bitmaps exceed one window makes
+	// two passes (copy_windows()); the other jobs hold whole bitmaps.
+	r.window_pfns = window_pfns(&o);
+	if (o.format == FORMAT_KDUMP && !o.estimate && in.max_mapnr > r.window_pfns) {
+		r.window_counts = calloc((size_t)((in.max_mapnr - 1) / r.window_pfns + 1),
+					 sizeof(*r.window_counts));
+		if (!r.window_counts) {
+			print_error(NULL, &crash_enomem);
+			rc = EXIT_UNREADABLE;
+			goto out;
+		}
+		st.bitmap_windows = (in.max_mapnr - 1) / r.window_pfns + 1;
+		rc = count_windows(&o, &in, r.window_pfns, r.window_counts, &st);
+	} else {
+		st.bitmap_windows = 1;
+		rc = build_bitmaps(&o, &in, &ram, &r.dump, &st);
+		if (rc == EXIT_OK)
+			st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
+	}
 	if (rc != EXIT_OK)
 		goto out;
 	r.ram = ram;
-	st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
 	if (o.estimate) {
 		rc = estimate(&o, &in, r.dump, &st, &kinfo, t_start);
 		goto out;
@@ -1991,8 +2182,8 @@ int main(int argc, char **argv)
 		rc = scan_zero_pages(&r);
 		if (rc != EXIT_OK)
 			goto out;
+		st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
 	}
-	st.dumpable_pages = bit_count(r.dump, in.max_mapnr);
 
 	err = o.flat ? dump_sink_flat_create(STDOUT_FILENO, "stdout", &r.sink)
 		     : dump_sink_file_create(o.output_path, o.overwrite, &r.sink);
@@ -2034,6 +2225,7 @@ out:
 	free(r.buf);
 	free(ram);
 	free(r.dump);
+	free(r.window_counts);
 	input_deinit(&in);
 	return rc;
 }

@@ -771,6 +771,118 @@ static void test_write_errors(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/*
+ * K9: the same dump written window by window (every window size, from 8
+ * pfns to all of them) is byte-identical to the one written from whole
+ * bitmaps; windows out of order, a window opened before the last one's
+ * pages were all given, and a page past its window are refused.
+ */
+static void write_windowed(const char *path, uint64_t win)
+{
+	struct kdump_header_info info = make_info(CODEC_LZO, true);
+	uint8_t ram[(NPFN + 7) / 8], dump[(NPFN + 7) / 8], page[PAGE];
+	uint64_t count;
+	make_bitmaps(ram, dump, &count);
+	struct dump_sink *s = NULL;
+	struct kdump_writer *w = NULL;
+	struct codec *c = NULL;
+	CHECK_OK(dump_sink_file_create(path, true, &s));
+	if (s)
+		CHECK_OK(kdump_writer_open(s, &info, count, &w));
+	CHECK_OK(codec_create(info.codec, PAGE, &c));
+	if (!s || !w || !c)
+		return;
+	for (uint64_t start = 0; start < NPFN; start += win) {
+		uint64_t n = NPFN - start < win ? NPFN - start : win;
+		CHECK_OK(kdump_writer_window(w, start, n, ram + start / 8,
+					     dump + start / 8));
+		for (uint64_t pfn = start; pfn < start + n; pfn++) {
+			enum pfn_kind k = pfn_kind(pfn);
+			if (k == PFN_HOLE || k == PFN_EXCLUDED)
+				continue;
+			fill_page(pfn, page);
+			const uint8_t *out = page;
+			uint32_t size = PAGE, flags = 0;
+			if (k != PFN_ZERO)
+				CHECK_OK(codec_page(c, page, &out, &size, &flags));
+			CHECK_OK(kdump_writer_page(w, pfn, k == PFN_ZERO, out, size,
+						   flags));
+		}
+	}
+	bool complete = false;
+	CHECK_OK(kdump_writer_finish(w, &complete));
+	CHECK(complete);
+	CHECK_OK(dump_sink_finish(s));
+	kdump_writer_destroy(w);
+	dump_sink_destroy(s);
+	codec_destroy(c);
+}
+
+static void test_windows(void)
+{
+	struct kdump_header_info info = make_info(CODEC_LZO, true);
+	struct dump_sink *s = NULL;
+	char *whole = strdup(tmp_path("whole"));
+	CHECK_OK(dump_sink_file_create(whole, true, &s));
+	if (!s)
+		return;
+	CHECK(write_dump(&s, 1, &info, UINT64_MAX, UINT64_MAX, NULL));
+	CHECK_OK(dump_sink_finish(s));
+	dump_sink_destroy(s);
+	static const uint64_t wins[] = { 8, 16, 64, 104, 296, 304, NPFN, 4096 };
+	for (size_t i = 0; i < sizeof(wins) / sizeof(wins[0]); i++) {
+		char *path = tmp_path("windowed");
+		write_windowed(path, wins[i]);
+		CHECK(files_equal(whole, path));
+		if (!files_equal(whole, path))
+			fprintf(stderr, "windows of %" PRIu64 " pfns: not the same file\n",
+				wins[i]);
+	}
+	free(whole);
+
+	uint8_t ram[(NPFN + 7) / 8], dump[(NPFN + 7) / 8], page[PAGE];
+	uint64_t count;
+	make_bitmaps(ram, dump, &count);
+	memset(page, 0x5a, PAGE);
+	struct kdump_writer *w = NULL;
+	CHECK_OK(dump_sink_file_create(tmp_path("badwin"), true, &s));
+	if (!s)
+		return;
+	CHECK_OK(kdump_writer_open(s, &info, count, &w));
+	if (!w)
+		return;
+	CHECK_ERR(kdump_writer_window(w, 8, 8, ram + 1, dump + 1), CRASH_ERR_CORRUPT,
+		  "kdump writer: window of 8 pfns at 0x8, expected one at 0x0 of a multiple of 8 pfns (or the last)");
+	CHECK_ERR(kdump_writer_window(w, 0, 12, ram, dump), CRASH_ERR_CORRUPT,
+		  "kdump writer: window of 12 pfns at 0x0, expected one at 0x0 of a multiple of 8 pfns (or the last)");
+	CHECK_OK(kdump_writer_window(w, 0, 16, ram, dump));
+	// The first dumpable pfn of the window must come first ...
+	uint64_t first = 0;
+	while (first < 16 && !(dump[first / 8] >> (first % 8) & 1))
+		first++;
+	CHECK(first < 16);
+	uint64_t in_window = 0;
+	for (uint64_t pfn = 0; pfn < 16; pfn++)
+		in_window += dump[pfn / 8] >> (pfn % 8) & 1;
+	char want[160];
+	snprintf(want, sizeof(want), "kdump writer: window at pfn 0x10 opened before %" PRIu64 " dumpable pages of the last one were given",
+		 in_window);
+	CHECK_ERR(kdump_writer_window(w, 16, 16, ram + 2, dump + 2), CRASH_ERR_CORRUPT,
+		  want);
+	// ... and no page lies past the window.
+	snprintf(want, sizeof(want), "kdump writer: pfn 0x11 given, expected pfn 0x%" PRIx64 " (the next set bit of the dumpable bitmap)",
+		 first);
+	CHECK_ERR(kdump_writer_page(w, 17, false, page, PAGE, 0), CRASH_ERR_CORRUPT,
+		  want);
+	for (uint64_t pfn = first; pfn < 16; pfn++)
+		if (dump[pfn / 8] >> (pfn % 8) & 1)
+			CHECK_OK(kdump_writer_lost(w, pfn));
+	CHECK_ERR(kdump_writer_lost(w, 17), CRASH_ERR_CORRUPT,
+		  "kdump writer: pfn 0x11 given past the window that ends at pfn 0x10");
+	kdump_writer_destroy(w);
+	dump_sink_destroy(s);
+}
+
 static void test_bad_arguments(void)
 {
 	struct kdump_header_info info = make_info(CODEC_LZO, true);
@@ -891,6 +1003,7 @@ int main(void)
 	RUN(test_incomplete);
 	RUN(test_write_errors);
 	RUN(test_bad_arguments);
+	RUN(test_windows);
 	if (!getenv("KEEP_TMP") && run("rm -rf %s", tmpdir) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 	return test_summary("kdump_writer_test");
