@@ -71,6 +71,8 @@ zstd_enabled() {
 
 [ $# -le 1 ] || die "usage: fetch-makedumpfile-zstd.sh [CACHEDIR]"
 cache=${1:-$top/.cache/peers}
+mkdir -p "$cache" 2>/dev/null || die "cannot create $cache"
+cache=$(cd "$cache" && pwd) || die "cannot enter $cache"
 
 # A complete earlier fetch: its wrapper exists (written last).
 found=$(for f in "$cache"/makedumpfile-zstd-*/makedumpfile; do
@@ -82,21 +84,21 @@ if [ -n "$found" ]; then
 	exit 0
 fi
 
-for tool in apt-get apt-cache dpkg dpkg-deb timeout; do
+# dpkg and dpkg-deb by path: busybox sh would run its own applets.
+for tool in apt-get apt-cache /usr/bin/dpkg /usr/bin/dpkg-deb timeout; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install apt dpkg coreutils)"
 done
 [ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
 mirror=$(host_mirror) || die "no Debian mirror URI found in /etc/apt/sources.list{,.d}"
-arch=$(dpkg --print-architecture) || die "dpkg --print-architecture failed"
+arch=$(/usr/bin/dpkg --print-architecture) || die "dpkg --print-architecture failed"
 
-mkdir -p "$cache" || die "cannot create $cache"
-cache=$(cd "$cache" && pwd)
 tmp=$cache/.fetch.$$
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 apt_dir=$tmp/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$tmp/root" || die "cannot create $apt_dir"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$tmp/root" 2>/dev/null ||
+	die "cannot create $apt_dir"
 printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" >"$apt_dir/sources.list"
 
 # apt_private TOOL ARGS...: run apt-get/apt-cache with the private state only
@@ -132,7 +134,7 @@ pkgs=${pkgs# }
 	die "apt-get download $pkgs failed: $(first_error "$apt_dir/download.log")"
 for deb in "$apt_dir/archives"/*.deb; do
 	[ -f "$deb" ] || die "apt-get download $pkgs left no .deb"
-	timeout 60 dpkg-deb -x "$deb" "$tmp/root" || die "dpkg-deb -x $deb failed"
+	timeout 60 /usr/bin/dpkg-deb -x "$deb" "$tmp/root" || die "dpkg-deb -x $deb failed"
 done
 exe=$tmp/root/usr/bin/makedumpfile
 [ -x "$exe" ] || exe=$tmp/root/usr/sbin/makedumpfile
