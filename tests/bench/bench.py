@@ -15,10 +15,12 @@
       first NAME is the subject: prints its ratio to each peer per core and
       its ratio between the last and the first core; writes the table to
       OUTFILE too.
-  bench.py copy RUNS OUTFILE CORE SPARSE CRASHCOPY
+  bench.py copy RUNS OUTFILE CORE SPARSE CRASHCOPY MDF_ZSTD
       crashcopy against makedumpfile on CORE (a real dump): for -d 31 and
-      -d 1, lzo (-l, both) and zstd (crashcopy -z against makedumpfile -l:
-      Debian's makedumpfile is built without zstd), each single-threaded and
+      -d 1, lzo (-l, both, against Debian 12's makedumpfile) and zstd (-z,
+      both, against MDF_ZSTD: a makedumpfile built with zstd, from
+      tests/peers/fetch-makedumpfile-zstd.sh; Debian 12's is built without
+      it and writes -z pages raw), each single-threaded and
       with --num-threads 2: median wall time of RUNS runs after a warm-up,
       output size, peak RSS, and the ratios crashcopy/makedumpfile.  Then
       MB/s of input against `cat CORE > /dev/null` (the floor), and
@@ -29,6 +31,7 @@
 import json
 import os
 import shlex
+import shutil
 import statistics
 import struct
 import subprocess
@@ -86,15 +89,19 @@ def sparse(src, dst, size):
 
 
 # Runs of a peer that died of a signal and were repeated (makedumpfile
-# 1.7.2 --num-threads aborts now and then): "command" -> count.
+# 1.7.2's and 1.7.6's --num-threads abort now and then: "libgcc_s.so.1 must
+# be installed for pthread_exit to work"): "command" -> count.
 crashed = {}
 
 
-def run_once(argv, retry):
-    """Run argv; with retry, a failed run (makedumpfile 1.7.2's
-    --num-threads both aborts and exits 1 now and then) is counted and run
-    again, at most 5 times.  Returns the wall time of the run that succeeded."""
+def run_once(argv, retry, out=None):
+    """Run argv; with retry, a failed run (makedumpfile --num-threads aborts
+    now and then) is counted and run again, at most 5 times, after removing
+    the output it left (makedumpfile refuses to overwrite one: exit 1).
+    Returns the wall time of the run that succeeded."""
     for _ in range(5):
+        if out and os.path.exists(out):
+            os.unlink(out)
         t = time.perf_counter()
         r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         dt = time.perf_counter() - t
@@ -113,7 +120,7 @@ def median_time(argv, out, runs, retry=False):
     for i in range(runs + 1):
         if out and os.path.exists(out):
             os.unlink(out)
-        dt = run_once(argv, retry)
+        dt = run_once(argv, retry, out)
         if i:
             times.append(dt)
     if out and os.path.exists(out):
@@ -226,32 +233,50 @@ def run_size(argv, out, retry=False):
     """Run argv once; the size of out (removed after)."""
     if os.path.exists(out):
         os.unlink(out)
-    run_once(argv, retry)
+    run_once(argv, retry, out)
     size = os.stat(out).st_size
     os.unlink(out)
     return size
 
 
-def copy_table(runs, outfile, core, sparse_core, crashcopy):
+def mdf_version(exe):
+    """makedumpfile's own version ("1.7.2") and whether -v says zstd enabled."""
+    text = subprocess.run([exe, "-v"], capture_output=True, text=True).stdout
+    words = text.split("\n")[0].split()
+    version = words[words.index("version") + 1] if "version" in words[:-1] else "?"
+    return version, any(l.split() == ["zstd", "enabled"] for l in text.split("\n"))
+
+
+def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd):
     outdir = os.path.dirname(os.path.abspath(outfile))
     out = os.path.join(outdir, "out.copy")
     core_size = os.stat(core).st_size
+    deb_version, _ = mdf_version("makedumpfile")
+    zstd_version, zstd_ok = mdf_version(mdf_zstd)
+    if not zstd_ok:
+        sys.exit("bench.py: %s -v does not say zstd enabled" % mdf_zstd)
+    # (codec, crashcopy option, peer binary, peer option, peer label)
+    codecs = (("lzo", "-l", "makedumpfile", "-l", "%s -l" % deb_version),
+              ("zstd", "-z", mdf_zstd, "-z", "%s-zstd -z" % zstd_version))
     cases = []
     for level in (31, 1):
-        for codec, cc_opt, mdf_opt in (("lzo", "-l", "-l"), ("zstd", "-z", "-l")):
+        for codec in codecs:
             for threads in (1, 2):
-                cases.append((level, codec, cc_opt, mdf_opt, threads))
+                cases.append((level, codec, threads))
     lines = ["crashcopy against makedumpfile on %s (%s, %d bytes)" % (core, human(core_size), core_size),
              "median wall time of %d runs after one warm-up; size of the output; peak RSS (GNU time)" % runs,
-             "zstd rows: crashcopy -z against makedumpfile -l (Debian's makedumpfile has no zstd)",
-             "%-20s %9s %9s %6s %10s %10s %6s %8s %8s %6s %8s" % (
+             "lzo rows: crashcopy -l against Debian 12's makedumpfile %s -l" % deb_version,
+             "zstd rows: crashcopy -z against makedumpfile-zstd %s -z (Debian 13's binary, tests/peers;"
+             " Debian 12's has no zstd)" % zstd_version,
+             "last column: the makedumpfile of the row and its options (-t2: --num-threads 2, both tools)",
+             "%-20s %9s %9s %6s %10s %10s %6s %8s %8s %6s %8s  %s" % (
                  "options", "cc ms", "mdf ms", "time", "cc MB", "mdf MB", "size",
-                 "cc MiB", "mdf MiB", "RSS", "cc MB/s")]
+                 "cc MiB", "mdf MiB", "RSS", "cc MB/s", "makedumpfile")]
     worst = {"time": 0, "size": 0, "rss": 0}
-    for level, codec, cc_opt, mdf_opt, threads in cases:
+    for level, (codec, cc_opt, mdf_bin, mdf_opt, mdf_label), threads in cases:
         t_opt = ["--num-threads", "2"] if threads > 1 else []
         cc = [crashcopy, cc_opt, "-d", str(level)] + t_opt + ["-f", core, out]
-        mdf = ["makedumpfile", mdf_opt, "-d", str(level)] + t_opt + [core, out]
+        mdf = [mdf_bin, mdf_opt, "-d", str(level)] + t_opt + [core, out]
         t_cc, t_mdf = median_time(cc, out, runs), median_time(mdf, out, runs, retry=True)
         s_cc, s_mdf = run_size(cc, out), run_size(mdf, out, retry=True)
         r_cc, r_mdf = peak_rss_kib(cc, out), peak_rss_kib(mdf, out, retry=True)
@@ -260,9 +285,10 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
         worst["time"] = max(worst["time"], ratios[0])
         worst["size"] = max(worst["size"], ratios[1])
         worst["rss"] = max(worst["rss"], ratios[2])
-        lines.append("%-20s %9.0f %9.0f %6.2f %10.1f %10.1f %6.3f %8.1f %8.1f %6.2f %8.0f" % (
+        lines.append("%-20s %9.0f %9.0f %6.2f %10.1f %10.1f %6.3f %8.1f %8.1f %6.2f %8.0f  %s%s" % (
             name, t_cc * 1000, t_mdf * 1000, ratios[0], s_cc / 1e6, s_mdf / 1e6, ratios[1],
-            r_cc / 1024, r_mdf / 1024, ratios[2], core_size / 1e6 / t_cc))
+            r_cc / 1024, r_mdf / 1024, ratios[2], core_size / 1e6 / t_cc, mdf_label,
+            " -t2" if threads > 1 else ""))
     lines.append("goals: time <= 0.50, size <= 1.000, RSS <= 0.50; worst here: time %.2f, size %.3f, RSS %.2f" % (
         worst["time"], worst["size"], worst["rss"]))
     for cmd, n in sorted(crashed.items()):
@@ -302,8 +328,8 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy):
             lines.append("%-36s %16d %10.0f %10.1f" % ("%s, %s" % (label, tool), os.stat(path).st_size,
                                                       t * 1000, r / 1024))
     lines.append("")
-    lines.append("crashcopy = %s; makedumpfile = %s" % (crashcopy, subprocess.run(
-        ["makedumpfile", "-v"], capture_output=True, text=True).stdout.split("\n")[0]))
+    lines.append("crashcopy = %s; makedumpfile = %s, %s (lzo rows, memory); makedumpfile-zstd = %s, %s (zstd rows)" % (
+        crashcopy, shutil.which("makedumpfile") or "makedumpfile", deb_version, mdf_zstd, zstd_version))
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     with open(outfile + ".incomplete", "w") as f:
@@ -319,8 +345,8 @@ def main(argv):
         cores = [a.split("=", 1) for a in argv[4:sep]]
         commands = [a.split("=", 1) for a in argv[sep + 1:]]
         table(int(argv[2]), argv[3], cores, commands)
-    elif len(argv) == 7 and argv[1] == "copy":
-        copy_table(int(argv[2]), argv[3], argv[4], argv[5], argv[6])
+    elif len(argv) == 8 and argv[1] == "copy":
+        copy_table(int(argv[2]), argv[3], argv[4], argv[5], argv[6], argv[7])
     else:
         sys.exit(__doc__)
 

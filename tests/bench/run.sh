@@ -116,13 +116,17 @@ echo "bench: tables saved to $out/results.txt and $out/results-8m-ring.txt"
 # and reused; its collectors.txt (crashcopy and makedumpfile timed on the
 # live /proc/vmcore in the capture kernel, under TCG) is printed too.
 # BENCH_COPY_RUNS (default 5) timed runs per command; CRASHCOPY names the
-# binary (default capture/crashcopy/crashcopy, the static one).
+# binary (default capture/crashcopy/crashcopy, the static one).  The lzo
+# rows time Debian 12's makedumpfile -l; the zstd rows time a makedumpfile
+# that has zstd (Debian 12's has not): Debian 13's binary, fetched by
+# tests/peers/fetch-makedumpfile-zstd.sh into .cache/peers, with -z.
 copy_bin=${CRASHCOPY:-$top/capture/crashcopy/crashcopy}
 copy_runs=${BENCH_COPY_RUNS:-5}
 case $copy_runs in
 '' | *[!0-9]*) die "BENCH_COPY_RUNS wants a number, got '$copy_runs'" ;;
 esac
 [ -x "$copy_bin" ] || die "$copy_bin is not built (make capture/crashcopy/crashcopy)"
+mdf_zstd=$(sh tests/peers/fetch-makedumpfile-zstd.sh) || die "no makedumpfile with zstd (tests/peers/fetch-makedumpfile-zstd.sh failed)"
 filled=${BENCH_FILLED_CORE:-$out/filled/vmcore}
 if [ ! -s "$filled" ]; then
 	sh tests/e2e/crash-kernel.sh --suite bookworm --mem 1280 --fill --time-collectors \
@@ -133,7 +137,7 @@ rm -f "$big_filled"
 "$py" tests/bench/bench.py sparse "$filled" "$big_filled" 64G || die "building $big_filled failed"
 echo
 "$py" tests/bench/bench.py copy "$copy_runs" "$out/results-crashcopy.txt" \
-	"$filled" "$big_filled" "$copy_bin" || die "crashcopy timing failed"
+	"$filled" "$big_filled" "$copy_bin" "$mdf_zstd" || die "crashcopy timing failed"
 rm -f "$big_filled"
 collectors=$(dirname "$filled")/collectors.txt
 if [ -s "$collectors" ]; then

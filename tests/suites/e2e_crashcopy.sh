@@ -8,7 +8,8 @@
 #   exit 0, mode 0600, no .incomplete left;
 #   page-exact through python3-libkdumpfile (tests/crashcopy_pages.py);
 #   makedumpfile --dump-dmesg prints the source's log (lzo and zlib only:
-#   Debian 12's makedumpfile 1.7.2 is built without zstd);
+#   Debian 12's makedumpfile 1.7.2 is built without zstd; e2e_mdfzstd
+#   holds -z to a makedumpfile that has it);
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
 # Then --num-threads 4 writes the same bytes as one thread, --mmap as pread,
