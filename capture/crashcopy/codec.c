@@ -179,13 +179,20 @@ size_t codec_bound(const struct codec *c)
 	return c->out_size > c->page_size ? c->out_size : c->page_size;
 }
 
+size_t codec_compress_into(struct codec *c, const uint8_t *page, uint8_t *dst)
+{
+	size_t n = codec_compress(c, page, dst);
+	// C4: strictly smaller, else raw.
+	return n < c->page_size ? n : 0;
+}
+
 struct crash_error *codec_page_into(struct codec *c, const uint8_t *page,
 				    uint8_t *dst, uint32_t *size_ret,
 				    uint32_t *flags_ret)
 {
-	size_t n = codec_compress(c, page, dst);
+	size_t n = codec_compress_into(c, page, dst);
 	// C4: strictly smaller, else raw (copied, as the caller asked).
-	if (n == 0 || n >= c->page_size) {
+	if (n == 0) {
 		memcpy(dst, page, c->page_size);
 		*size_ret = (uint32_t)c->page_size;
 		*flags_ret = 0;
@@ -209,6 +216,11 @@ uint32_t codec_status_bit(enum codec_kind kind)
 		break;
 	}
 	return 0;
+}
+
+uint32_t codec_flag(const struct codec *c)
+{
+	return codec_status_bit(c->kind);
 }
 
 const char *codec_name(enum codec_kind kind)

@@ -61,8 +61,21 @@ struct crash_error *codec_page_into(struct codec *c, const uint8_t *page,
 				    uint8_t *dst, uint32_t *size_ret,
 				    uint32_t *flags_ret);
 
+/**
+ * codec_compress_into() - compress @page into @dst (codec_bound() bytes).
+ * Returns the compressed size when it is strictly smaller than a page (the
+ * payload is then @dst, flagged codec_status_bit()), else 0: the page is to
+ * be stored raw from wherever the caller holds it, and @dst holds nothing
+ * of use.  For callers whose input stays valid until it is written: no
+ * copy of a raw page is made.
+ */
+size_t codec_compress_into(struct codec *c, const uint8_t *page, uint8_t *dst);
+
 /** The header status bit of @kind (0 for CODEC_NONE). */
 uint32_t codec_status_bit(enum codec_kind kind);
+
+/** The descriptor flag of @c's compressed pages (codec_status_bit()). */
+uint32_t codec_flag(const struct codec *c);
 
 /** "none", "zlib", "lzo", "zstd". */
 const char *codec_name(enum codec_kind kind);

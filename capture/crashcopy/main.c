@@ -824,6 +824,7 @@ struct page_job {
 	bool zero_check;
 	struct codec *codec;	/* NULL: the zero check only */
 	uint8_t *copy_to;	/* NULL, or where the payload goes (codec_bound()) */
+	bool raw_in_place;	/* with copy_to: a raw page's payload is @page */
 	// Results.
 	bool zero;
 	const uint8_t *payload;
@@ -837,7 +838,12 @@ static void page_job_run(void *arg)
 	j->zero = j->zero_check && page_is_zero(j->page, j->page_size);
 	if (j->zero || !j->codec)
 		return;
-	if (j->copy_to) {
+	if (j->copy_to && j->raw_in_place) {
+		size_t n = codec_compress_into(j->codec, j->page, j->copy_to);
+		j->payload = n ? j->copy_to : j->page;
+		j->size = n ? (uint32_t)n : j->page_size;
+		j->flags = n ? codec_flag(j->codec) : 0;
+	} else if (j->copy_to) {
 		j->err = codec_page_into(j->codec, j->page, j->copy_to, &j->size,
 					 &j->flags);
 		j->payload = j->copy_to;
@@ -861,10 +867,16 @@ static void page_job_run(void *arg)
  *      thread maps only the one next run meanwhile (next_run()).
  *  P4. Pages reach the writer in pfn order whatever the thread count, and
  *      compression is per page: the output is byte-identical.
+ *  P5. A raw page of a run read into the set's buffer is written from the
+ *      buffer itself (SLOT_RAW_IN_RUN), which stays untouched until the
+ *      set's slots are written.  A mapped run's raw pages are copied into
+ *      their slots under the guard (map_guard.h G1): a mapping may still
+ *      raise SIGBUS (a disk error under a saved core; a machine check on
+ *      poisoned memory under /proc/vmcore) and the writer reads unguarded.
  * If no worker thread can be started, the main thread compresses each run
  * itself before writing it.
  */
-enum slot_kind { SLOT_DATA, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS };
+enum slot_kind { SLOT_DATA, SLOT_RAW_IN_RUN, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS };
 
 /* One run in flight: its pages, read errors and compressed slots. */
 struct slot_set {
@@ -883,6 +895,7 @@ struct compress_slice {
 	uint32_t page_size;
 	size_t slot_size;
 	bool zero_check;
+	bool raw_in_place;	/* P5 */
 	struct crash_error *err;
 };
 
@@ -899,12 +912,14 @@ static void compress_slice_run(struct compress_slice *c)
 			.page = set->run.pages + i * c->page_size,
 			.page_size = c->page_size, .zero_check = c->zero_check,
 			.codec = c->codec, .copy_to = set->out + i * c->slot_size,
+			.raw_in_place = c->raw_in_place,
 		};
 		if (!map_guard_run(page_job_run, &j)) {
 			set->kinds[i] = SLOT_LOST_SIGBUS;
 			continue;
 		}
-		set->kinds[i] = j.zero ? SLOT_ZERO : SLOT_DATA;
+		set->kinds[i] = j.zero ? SLOT_ZERO
+				: j.payload == j.page ? SLOT_RAW_IN_RUN : SLOT_DATA;
 		set->sizes[i] = j.size;
 		set->flags[i] = j.flags;
 		c->err = j.err;
@@ -976,6 +991,8 @@ static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
 			.count = count - first < per ? count - first : per,
 			.page_size = k->page_size, .slot_size = k->slot_size,
 			.zero_check = k->zero_pages,
+			// P5: a run read into the set's buffer cannot fault.
+			.raw_in_place = set->run.pages == set->buf,
 		};
 	}
 	if (!k->started) {
@@ -1025,6 +1042,10 @@ static struct crash_error *kdump_slot_write(struct kdump_copy *k,
 	case SLOT_ZERO:
 		k->st->zero_pages++;
 		return kdump_writer_page(k->w, pfn, true, NULL, 0, 0);
+	case SLOT_RAW_IN_RUN:
+		return kdump_writer_page(k->w, pfn, false,
+					 set->run.pages + i * k->page_size,
+					 k->page_size, 0);
 	default:
 		return kdump_writer_page(k->w, pfn, false, set->out + i * k->slot_size,
 					 set->sizes[i], set->flags[i]);

@@ -138,6 +138,21 @@ static void test_page_into(void)
 			      memcmp(out, dst, size) == 0);
 			for (size_t i = bound; i < bound + 64; i++)
 				CHECK(dst[i] == 0xa5);
+			// codec_compress_into(): the same payload, 0 exactly
+			// when codec_page() stores the page raw, and then no
+			// byte of @dst written.
+			memset(dst, 0xa5, bound + 64);
+			size_t n = codec_compress_into(b, page, dst);
+			if (flags == 0) {
+				CHECK_EQ_U64(n, 0);
+				if (kinds[k] == CODEC_NONE)
+					for (size_t i = 0; i < bound + 64; i++)
+						CHECK(dst[i] == 0xa5);
+			} else {
+				CHECK_EQ_U64(n, size);
+				CHECK(memcmp(out, dst, size) == 0);
+				CHECK_EQ_U64(codec_flag(b), flags);
+			}
 		}
 		free(page);
 		free(dst);
