@@ -26,22 +26,30 @@ xen/common/page_alloc.c):
         {page_info *next, *tail}; a page links to the next by the pdx in
         page_info.list.next; a chunk of 2^order frames per list entry). Every
         head of a chunk must say PGC_state_free (count_info bits 58-59 == 3)
-        and carry its list's order in v.free.order; the sum must equal Xen's
-        total_avail_pages and lie in the LO..HI MiB of `xl info`.
+        and carry its list's order in v.free.order and its list's zone
+        (the bit length of its pdx; pdx = mfn on this machine); the sum must
+        equal Xen's total_avail_pages and lie in the LO..HI MiB of `xl info`,
+        and the frames whose count_info says free must be exactly these.
   owner for the counts: frames whose page_info says PGC_allocated and whose
         owner (v.inuse._domain, a pdx of the struct domain) is a domain on
-        domain_list other than 0 (domain_id at offset 0).
+        domain_list other than 0 (domain_id at offset 0); every marked frame
+        must be one of them.
 
 Each DUMP is read through python3-libkdumpfile (machine-address reads, page
-by page over 0 .. max_page). It must hold no frame of either oracle, no page
-that contains TEXT anywhere, no frame the owner walk gives to a domU, and at
-least all of dom0's frames. Prints the counts; exit 0 on pass, 1 on a failed
-check, 2 when an input cannot be read.
+by page over 0 .. max_page). A kdump-compressed DUMP holds the frames it can
+read; an ELF DUMP holds the frames p_filesz covers (found by this script's
+own ELF code), except those that read all zeros: an ELF core cannot tell an
+excluded page from a zero page (crashcopy writes an excluded page inside a
+PT_LOAD as zeros), so those hold no data and are counted apart. A DUMP must
+hold no marked frame, no page containing TEXT anywhere (an ELF DUMP: nowhere
+in the file either), no frame on the free lists and no frame the owner walk
+gives to a domU; what lies past an ELF p_filesz must read as zeros. Prints
+the counts; exit 0 on pass, 1 on a failed check, 2 when an input cannot be
+read.
 """
 import argparse
 import bisect
 import mmap
-import re
 import struct
 import sys
 

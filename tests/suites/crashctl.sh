@@ -257,6 +257,13 @@ for SH in dash "busybox ash"; do
 		"why: a capture kernel runs in memory reserved at boot" \
 		"fix: add crashkernel=SIZE (crashctl estimate suggests one) to GRUB_CMDLINE_LINUX_DEFAULT" \
 		"FAIL loaded" "fix: crashctl load" "doctor: 2 problem(s), 0 warning(s)"
+	mkroot "$R"
+	mkdir -p "$tmp/nobuild/lib"
+	ln -sf "$top/capture/lib/conf.sh" "$tmp/nobuild/lib/conf.sh"
+	CRASHKIT_LIBDIR=$tmp/nobuild run "$SH" --root "$R" doctor
+	want "doctor: no initramfs builder is a warning with its fix" 0 \
+		"warn initramfs" "freshness not checked" "fix: reinstall crashkit (its builder, $tmp/nobuild/build)" \
+		"doctor: 0 problem(s), 1 warning(s)"
 
 	# --- load: the capture command line ----------------------------------
 	mkroot "$R"

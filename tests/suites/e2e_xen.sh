@@ -564,6 +564,21 @@ if [ -x "$cc_static" ] && "$cc_static" --help 2>&1 | grep -q -- '^ *-X '; then
 			bad "e2e: frame by frame, the -X dumps hold no domU frame and no free frame"
 		fi
 		printf '%s\n' "$fc_out" | sed 's/^xen_frames_check: /  /'
+		# The same check must fail on an unfiltered kdump file of the core
+		# (crashcopy -d 0, no -X): every marked frame and every free frame
+		# is in it.
+		rm -f "$tmp/all.kdump"
+		if "$cc_static" -l -d 0 "$crash/vmcore" "$tmp/all.kdump" 2>"$tmp/all.err" &&
+			! /usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked 8192 "$crash/vmcore" \
+				"$crash/xensyms.txt" "$tmp/all.kdump" >"$tmp/all.out" 2>&1 &&
+			grep -q 'FAIL: all.kdump keeps 8192 marked domU frames' "$tmp/all.out" &&
+			grep -Eq 'FAIL: all.kdump keeps [1-9][0-9]* free frames' "$tmp/all.out"; then
+			ok "e2e: the frame check fails on an unfiltered dump ($(grep -c FAIL "$tmp/all.out") findings)"
+		else
+			bad "e2e: the frame check fails on an unfiltered dump"
+			sed 's/^/  /' "$tmp/all.err" "$tmp/all.out" 2>/dev/null | tail -n 5
+		fi
+		rm -f "$tmp/all.kdump"
 
 		printf '  -X dump: %s bytes of %s (%s s in the capture kernel): %s\n' "$xbytes" \
 			"$(stat -c %s "$crash/vmcore")" "$(cat "$c/crashcopy.seconds" 2>/dev/null)" "$(head -n 1 "$c/crashcopy.err")"
