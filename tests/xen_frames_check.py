@@ -215,6 +215,10 @@ def main():
         core = Core(a.core)
         xen = Xen(core)
         syms = xensyms(a.xensyms)
+        for name in ('_heap', 'total_avail_pages'):
+            if 'common/page_alloc.c#' + name not in syms:
+                raise Unreadable('%s names no common/page_alloc.c#%s' %
+                                 (a.xensyms, name))
         heap_sym = syms['common/page_alloc.c#_heap']
         avail_sym = syms['common/page_alloc.c#total_avail_pages']
         max_page = xen.u64(xen.sym('max_page'))

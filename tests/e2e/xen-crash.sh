@@ -72,7 +72,8 @@
 # kexec_status_before/_after (exit code of kexec -p -S), ckr_size
 # (kexec --print-ckr-size), dom0_vmcoreinfo (/sys/kernel/vmcoreinfo),
 # hypervisor_type, guest_type, xl_kdump (the Kdump: line of xl dmesg), domu
-# (created|failed|skipped), load_by (crashctl|kexec), kexec_rc; and what initramfs/xen.sh (sourced in
+# (created|failed|skipped), domu_marker_blocks (4 KiB marker blocks in the
+# domU's ramdisk; written on the host), load_by (crashctl|kexec), kexec_rc; and what initramfs/xen.sh (sourced in
 # dom0 as crashctl does) answers: xensh_pv_dom0, xensh_range,
 # xensh_loaded_before/_after, xensh_cmdline, xensh_check_rc (xen_check's
 # lines go to OUTDIR/xen-check.txt), xensh_load_args (the words kexec -p
@@ -665,6 +666,7 @@ for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt 
 done
 cp "$console" "$outdir/console.log"
 printf 'qemu_seconds=%s\n' "$seconds" >>"$outdir/facts.txt"
+[ -z "$domu" ] || printf 'domu_marker_blocks=%s\n' "$DOMU_MARKER_BLOCKS" >>"$outdir/facts.txt"
 
 if [ -z "$crashkernel" ]; then
 	printf 'xen-crash: no crashkernel: dom0 facts in %s, qemu ran %ss\n' "$outdir" "$seconds"

@@ -555,9 +555,10 @@ if [ -x "$cc_static" ] && "$cc_static" --help 2>&1 | grep -q -- '^ *-X '; then
 		# and none in the -X dump nor in crashcapture's; no frame on Xen's
 		# heap free lists (their sum is total_avail_pages and xl info's
 		# free memory, +-8 MiB) is in either.
+		blocks=$(fact "$crash" domu_marker_blocks)
 		set -- "$x"
 		[ -z "${d:-}" ] || [ ! -f "$d/vmcore" ] || set -- "$@" "$d/vmcore"
-		if fc_out=$(/usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked 8192 \
+		if fc_out=$(/usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked "$blocks" \
 			--free-mib "$((${free:-0} - 8)),$((${free:-0} + 8))" "$crash/vmcore" "$crash/xensyms.txt" "$@" 2>&1); then
 			ok "e2e: frame by frame, the -X dumps hold no domU frame and no free frame"
 		else
@@ -569,9 +570,9 @@ if [ -x "$cc_static" ] && "$cc_static" --help 2>&1 | grep -q -- '^ *-X '; then
 		# is in it.
 		rm -f "$tmp/all.kdump"
 		if "$cc_static" -l -d 0 "$crash/vmcore" "$tmp/all.kdump" 2>"$tmp/all.err" &&
-			! /usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked 8192 "$crash/vmcore" \
+			! /usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked "$blocks" "$crash/vmcore" \
 				"$crash/xensyms.txt" "$tmp/all.kdump" >"$tmp/all.out" 2>&1 &&
-			grep -q 'FAIL: all.kdump keeps 8192 marked domU frames' "$tmp/all.out" &&
+			grep -q "FAIL: all.kdump keeps ${blocks:-?} marked domU frames" "$tmp/all.out" &&
 			grep -Eq 'FAIL: all.kdump keeps [1-9][0-9]* free frames' "$tmp/all.out"; then
 			ok "e2e: the frame check fails on an unfiltered dump ($(grep -c FAIL "$tmp/all.out") findings)"
 		else
