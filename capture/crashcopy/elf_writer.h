@@ -8,8 +8,9 @@
  *
  * Each source PT_LOAD becomes one or more output PT_LOADs.  Walking its
  * pages with the dump bitmap:
- *  1. a run of fewer than ELF_WRITER_EXCLUDED_SPLIT excluded pages is
- *     written anyway (their real bytes): a new program header costs more;
+ *  1. a run of fewer than ELF_WRITER_EXCLUDED_SPLIT excluded pages stays
+ *     inside the PT_LOAD (a new program header costs more); crashcopy
+ *     writes those pages as zeros, never their bytes;
  *  2. a run of at least that many closes the current PT_LOAD: the run
  *     becomes its tail as p_memsz > p_filesz, and the next kept page starts
  *     a new PT_LOAD;
@@ -37,7 +38,7 @@
 #include "../../lib/vmcore.h"
 #include "dump_sink.h"
 
-/** makedumpfile's PFN_EXCLUDED: a shorter excluded run is written anyway. */
+/** makedumpfile's PFN_EXCLUDED: a shorter excluded run stays in the load. */
 enum { ELF_WRITER_EXCLUDED_SPLIT = 256 };
 
 /** What the writer needs; everything is borrowed during create only. */

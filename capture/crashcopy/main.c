@@ -1238,11 +1238,15 @@ static void mapped_copy_run(void *arg)
 /*
  * Copy the planned ELF loads' file bytes.  A range that cannot be read is
  * retried page by page; an unreadable page is written as zeros and counted
- * lost.  Errors: the sink's, NOMEM.
+ * lost.  A page the @dump bitmap excludes that the layout still covers (a
+ * short excluded run, elf_writer.h (1)) is written as zeros: an excluded
+ * page's bytes (a domU's, a free frame's, a user page's) never reach the
+ * dump.  Errors: the sink's, NOMEM.
  */
 static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
-				    uint8_t *buf, size_t chunk,
-				    struct progress *prog, struct copy_stats *st)
+				    const uint8_t *dump, uint8_t *buf,
+				    size_t chunk, struct progress *prog,
+				    struct copy_stats *st)
 {
 	size_t count;
 	const struct elf_writer_load *loads = elf_writer_loads(w, &count);
@@ -1280,6 +1284,18 @@ static struct crash_error *elf_copy(struct input *in, struct elf_writer *w,
 					crash_error_destroy(rerr);
 					memset(buf, 0, n);
 				}
+			}
+			// The bytes are in buf; blank the excluded pages.
+			data = buf;
+			for (uint64_t p = pos; p < pos + n;) {
+				uint64_t pfn = p / in->page_size;
+				uint64_t next = (pfn + 1) * in->page_size;
+				if (next > pos + n)
+					next = pos + n;
+				if (pfn >= in->max_mapnr ||
+				    !(dump[pfn / 8] >> (pfn % 8) & 1))
+					memset(buf + (p - pos), 0, (size_t)(next - p));
+				p = next;
 			}
 			err = elf_writer_data(w, l->file_offset + (pos - l->paddr), data, n);
 			if (err)
@@ -2006,7 +2022,7 @@ static int copy_elf(struct copy_run *r)
 	}
 	progress_init(&r->prog, STDERR_FILENO, r->show, "copying",
 		      elf_writer_data_size(w));
-	err = elf_copy(r->in, w, r->buf, r->chunk, &r->prog, r->st);
+	err = elf_copy(r->in, w, r->dump, r->buf, r->chunk, &r->prog, r->st);
 	progress_deinit(&r->prog);
 	r->st->done_pages = r->st->output_size / r->in->page_size;
 	if (err)

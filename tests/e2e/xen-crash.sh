@@ -12,15 +12,19 @@
 #   OUTDIR/xen-info-before.txt, xen-info-after.txt
 #                          `crashkit-xen info` before and after kexec -p
 #   OUTDIR/xl-dmesg.txt    `xl dmesg` (Xen's console ring) before the crash
-#   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms
+#   OUTDIR/xensyms.txt     the conring* lines of /proc/xen/xensyms and
+#                          page_alloc.c's _heap and total_avail_pages (for
+#                          tests/xen_frames_check.py)
 #   OUTDIR/kexec.log       what kexec -p (or crashctl load) printed
 #   OUTDIR/xl-list.txt     `xl list` with the paused domU
 #   OUTDIR/xl-info.txt     `xl info` after the domU was created (total_memory,
 #                          free_memory: what a dom0+Xen dump may keep)
-#   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt
-#                          `crashctl status` in dom0 before and after the
-#                          load, when the tree has initramfs/crashctl
-#                          ($CRASHCTL overrides); exit codes in facts.txt
+#   OUTDIR/crashctl-status-before.txt, crashctl-status-after.txt,
+#   OUTDIR/crashctl-doctor-before.txt, crashctl-doctor-after.txt
+#                          `crashctl status` and `crashctl doctor` in dom0
+#                          before and after the load, when the tree has
+#                          initramfs/crashctl ($CRASHCTL overrides); exit
+#                          codes in facts.txt
 #   OUTDIR/capture-cmdline.txt  /proc/cmdline of the capture kernel
 #   OUTDIR/capture/        what crashdmesg printed in the capture kernel, when
 #                          a static crashdmesg is there ($CRASHDMESG_STATIC, else
@@ -48,7 +52,8 @@
 # hvc0; crashkit.dom0_vmcoreinfo=<machine address from
 # /sys/kernel/vmcoreinfo>),
 # starts xenstored and xenconsoled and creates a small paused PV domU
-# (`xl create -p`; the same kernel, 128 MiB), snapshots /dev/kmsg, writes a
+# (`xl create -p`; the same kernel, 128 MiB, a 32 MiB ramdisk of marker
+# blocks), snapshots /dev/kmsg, writes a
 # tar of its findings to disk 1 and crashes with sysrq c. Xen executes the
 # capture kernel, which runs crashdmesg on /proc/vmcore (a tar to disk 3)
 # and crashcopy -X (a flattened stream to disk 4), copies /proc/vmcore to
@@ -67,7 +72,8 @@
 # kexec_status_before/_after (exit code of kexec -p -S), ckr_size
 # (kexec --print-ckr-size), dom0_vmcoreinfo (/sys/kernel/vmcoreinfo),
 # hypervisor_type, guest_type, xl_kdump (the Kdump: line of xl dmesg), domu
-# (created|failed|skipped), load_by (crashctl|kexec), kexec_rc; and what initramfs/xen.sh (sourced in
+# (created|failed|skipped), domu_marker_blocks (4 KiB marker blocks in the
+# domU's ramdisk; written on the host), load_by (crashctl|kexec), kexec_rc; and what initramfs/xen.sh (sourced in
 # dom0 as crashctl does) answers: xensh_pv_dom0, xensh_range,
 # xensh_loaded_before/_after, xensh_cmdline, xensh_check_rc (xen_check's
 # lines go to OUTDIR/xen-check.txt), xensh_load_args (the words kexec -p
@@ -82,6 +88,8 @@ PATH=$PATH:/usr/sbin:/sbin
 MEM_MIB=1024
 DOM0_MEM=384M
 CRASHKERNEL=256M@64M
+# The paused domU's ramdisk, in 4 KiB marker blocks (32 MiB).
+DOMU_MARKER_BLOCKS=8192
 QEMU_TIMEOUT=600
 # console= and crashkit.dom0_vmcoreinfo= come from xen_load_args (initramfs/xen.sh).
 CAPTURE_APPEND="irqpoll nr_cpus=1 reset_devices panic=1 loglevel=7"
@@ -403,7 +411,7 @@ read -r vmci_addr vmci_size </sys/kernel/vmcoreinfo
 fact dom0_vmcoreinfo "$vmci_addr $vmci_size"
 fact proc_xen "$(ls /proc/xen | tr '\n' ' ')"
 if [ -r /proc/xen/xensyms ]; then
-	grep -E 'conring' /proc/xen/xensyms >/out/xensyms.txt 2>/out/xensyms.err || :
+	grep -E 'conring|page_alloc\.c#(_heap|total_avail_pages)$' /proc/xen/xensyms >/out/xensyms.txt 2>/out/xensyms.err || :
 fi
 fact release "$(uname -r)"
 
@@ -423,13 +431,17 @@ fact xensh_check_rc "$rc"
 load_args=$(xen_load_args 2>/out/xen-load-args.err) || load_args=
 fact xensh_load_args "$load_args"
 
-# crashctl status, when this tree has crashctl: what an operator runs.
+# crashctl status and doctor, when this tree has crashctl: what an operator
+# runs.
 crashctl_status() {
 	local rc
 	[ -x /usr/sbin/crashctl ] || return 0
 	rc=0
 	CRASHKIT_LIBDIR=/lib/crashkit crashctl status >"/out/crashctl-status-$1.txt" 2>&1 || rc=$?
 	fact "crashctl_status_${1}_rc" "$rc"
+	rc=0
+	CRASHKIT_LIBDIR=/lib/crashkit crashctl doctor >"/out/crashctl-doctor-$1.txt" 2>&1 || rc=$?
+	fact "crashctl_doctor_${1}_rc" "$rc"
 }
 crashctl_status before
 
@@ -569,10 +581,22 @@ cp "$kdir/vmlinuz" "$work/dom0/vmlinuz"
 cp "$work/capture.cpio.gz" "$work/dom0/capture.cpio.gz"
 printf '%s\n' "$CAPTURE_APPEND" >"$work/dom0/capture.append"
 if [ -n "$domu" ]; then
+	# The domU's ramdisk: DOMU_MARKER_BLOCKS 4 KiB blocks, each beginning
+	# with "CRASHKIT-DOMU-MARKER-" and its 8-digit number, gzip-compressed:
+	# dom0 only ever holds the compressed bytes, and the PV domain builder
+	# inflates them straight into domU frames, so a frame beginning with
+	# the marker is a domU frame (tests/xen_frames_check.py).
+	awk -v n="$DOMU_MARKER_BLOCKS" 'BEGIN {
+		pad = sprintf("%4066s", "")
+		gsub(/ /, ".", pad)
+		for (i = 0; i < n; i++)
+			printf "CRASHKIT-DOMU-MARKER-%08d\n%s", i, pad
+	}' | gzip -9 >"$work/dom0/domu-marker.gz" || die "making the domU marker ramdisk failed"
 	cat >"$work/dom0/domu.cfg" <<'CFG'
 name = "domu"
 type = "pv"
 kernel = "/vmlinuz"
+ramdisk = "/domu-marker.gz"
 memory = 128
 vcpus = 1
 extra = "console=hvc0"
@@ -636,11 +660,13 @@ mkdir -p "$outdir"
 chmod 700 "$outdir"
 for f in facts.txt kmsg.txt xen-info-before.txt xen-info-after.txt xl-dmesg.txt xensyms.txt \
 	kexec.log xl-list.txt xl-create.log xen-check.txt xen-load-args.err \
-	crashctl-status-before.txt crashctl-status-after.txt xl-info.txt; do
+	crashctl-status-before.txt crashctl-status-after.txt crashctl-doctor-before.txt \
+	crashctl-doctor-after.txt xl-info.txt; do
 	[ ! -f "$work/first-out/$f" ] || cp "$work/first-out/$f" "$outdir/$f"
 done
 cp "$console" "$outdir/console.log"
 printf 'qemu_seconds=%s\n' "$seconds" >>"$outdir/facts.txt"
+[ -z "$domu" ] || printf 'domu_marker_blocks=%s\n' "$DOMU_MARKER_BLOCKS" >>"$outdir/facts.txt"
 
 if [ -z "$crashkernel" ]; then
 	printf 'xen-crash: no crashkernel: dom0 facts in %s, qemu ran %ss\n' "$outdir" "$seconds"

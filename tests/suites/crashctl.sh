@@ -1,7 +1,7 @@
 #!/bin/sh
 # initramfs/crashctl on faked /proc, /sys and /boot trees (--root), with a
 # fake kexec and a fake initramfs builder on PATH (tests/shell/), under dash
-# and busybox ash: status checks and exit codes, the capture command line,
+# and busybox ash: status checks and exit codes, doctor's explanations, the capture command line,
 # load/unload, config errors, list/prune, savecore from a raw image holding a
 # real crashcopy -F stream, estimate, and `test` against a loop-mounted ext4
 # target when capture/crashcapture exists.
@@ -236,6 +236,34 @@ for SH in dash "busybox ash"; do
 	echo control_d >"$R/proc/xen/capabilities"
 	run "$SH" --root "$R" status
 	want "status: Xen dom0 without xen.sh" 3 "FAIL reservation Xen dom0 support not installed"
+	run "$SH" --root "$R" doctor
+	want "doctor: Xen dom0 without xen.sh" 3 "FAIL reservation Xen dom0 support not installed" \
+		"fix: reinstall crashkit with its Xen support"
+
+	# doctor on a native host: same checks and exit status as status.
+	mkroot "$R"
+	run "$SH" --root "$R" status
+	cp "$tmp/out" "$tmp/status.out"
+	run "$SH" --root "$R" doctor
+	{ [ "$rc" -eq 0 ] && grep -v '^doctor: ' "$tmp/out" | cmp -s - "$tmp/status.out"; } && pass ||
+		fail "$SH: doctor on a healthy host prints status's lines: exit $rc: $(cat "$tmp/out")"
+	want "doctor: healthy host" 0 "doctor: 0 problem(s), 0 warning(s)"
+	echo 0 >"$R/sys/kernel/kexec_crash_size"
+	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
+	printf '00000000-00000fff : Reserved\n' >"$R/proc/iomem"
+	echo "BOOT_IMAGE=/boot/vmlinuz-$KVER root=UUID=6c1d ro quiet" >"$R/proc/cmdline"
+	run "$SH" --root "$R" doctor
+	want "doctor: no reservation, not loaded" 3 "FAIL reservation" \
+		"why: a capture kernel runs in memory reserved at boot" \
+		"fix: add crashkernel=SIZE (crashctl estimate suggests one) to GRUB_CMDLINE_LINUX_DEFAULT" \
+		"FAIL loaded" "fix: crashctl load" "doctor: 2 problem(s), 0 warning(s)"
+	mkroot "$R"
+	mkdir -p "$tmp/nobuild/lib"
+	ln -sf "$top/capture/lib/conf.sh" "$tmp/nobuild/lib/conf.sh"
+	CRASHKIT_LIBDIR=$tmp/nobuild run "$SH" --root "$R" doctor
+	want "doctor: no initramfs builder is a warning with its fix" 0 \
+		"warn initramfs" "freshness not checked" "fix: reinstall crashkit (its builder, $tmp/nobuild/build)" \
+		"doctor: 0 problem(s), 1 warning(s)"
 
 	# --- load: the capture command line ----------------------------------
 	mkroot "$R"
@@ -377,7 +405,7 @@ X
 case $1 in
 range) printf '%s\n' "${FAKE_RANGE-0x4000000 0x10000000}" ;;
 loaded) cat "$FAKE_ROOT/sys/kernel/kexec_crash_loaded" ;;
-cmdline) echo "console=com1 com1=115200,8n1 crashkernel=256M@64M" ;;
+cmdline) echo "${FAKE_XEN_CMDLINE-console=com1 com1=115200,8n1 crashkernel=256M@64M}" ;;
 *) exit 2 ;;
 esac
 X
@@ -407,6 +435,43 @@ X
 	want "real xen.sh: loaded" 0 "ok   loaded" "ok   xen"
 	FAKE_RANGE="0x0 0x0" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" status
 	want "real xen.sh: no crash area" 3 "FAIL reservation Xen reserved no memory" "GRUB_CMDLINE_XEN_DEFAULT"
+	# doctor: status's findings, each with why and fix.
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" doctor
+	want "doctor on Xen: healthy" 0 "ok   reservation 256 MiB reserved by Xen at 0x4000000" "ok   xen" \
+		"crash capture: operational" "doctor: 0 problem(s), 0 warning(s)"
+	lacks "doctor on Xen: healthy has no fix line" "fix:"
+	echo 'placeholder=1 root=/dev/xvda1 ro console=hvc0 crashkernel=128M' >"$R/proc/cmdline"
+	FAKE_RANGE="0x0 0x0" FAKE_XEN_CMDLINE="console=com1 com1=115200,8n1" CRASHKIT_LIBDIR=$tmp/xenlib2 \
+		run "$SH" --root "$R" doctor
+	want "doctor on Xen: crashkernel= missing on Xen's line, present on dom0's" 3 \
+		"FAIL reservation Xen reserved no memory" \
+		"why: under Xen the hypervisor reserves the crash area" \
+		"fix: add crashkernel=256M@64M (crashctl estimate suggests a size) to the Xen line: GRUB_CMDLINE_XEN_DEFAULT (or GRUB_CMDLINE_XEN) in /etc/default/grub, then update-grub and reboot" \
+		"note: crashkernel=128M is on the dom0 Linux line (/proc/cmdline), which a PV dom0 ignores" \
+		"FAIL xen         crashkernel= is on the dom0 Linux command line" \
+		"why: a PV dom0 ignores crashkernel= on its own line" \
+		"fix: remove it from GRUB_CMDLINE_LINUX* and put it on the Xen line: GRUB_CMDLINE_XEN_DEFAULT" \
+		"crash capture: NOT operational"
+	echo 'placeholder=1 root=/dev/xvda1 ro console=hvc0' >"$R/proc/cmdline"
+	FAKE_RANGE="0x0 0x0" FAKE_XEN_CMDLINE="console=com1 com1=115200,8n1" CRASHKIT_LIBDIR=$tmp/xenlib2 \
+		run "$SH" --root "$R" doctor
+	want "doctor on Xen: no crashkernel= on Xen's line" 3 \
+		"FAIL xen         Xen reserved no crash area: its command line has no crashkernel=" \
+		"why: Xen, not dom0, reserves the crash area; Xen's command line has no crashkernel=" \
+		"fix: add e.g. crashkernel=256M@64M to GRUB_CMDLINE_XEN_DEFAULT (or GRUB_CMDLINE_XEN) in /etc/default/grub"
+	lacks "doctor on Xen: no dom0 note without crashkernel= on dom0's line" "note:"
+	printf '#!/bin/sh\nexit 0\n' >"$tmp/xenbin/kexec-noxen"
+	chmod 755 "$tmp/xenbin/kexec-noxen"
+	CRASHKIT_KEXEC="$tmp/xenbin/kexec-noxen" CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" doctor
+	want "doctor on Xen: kexec without Xen support" 3 "has no Xen support" \
+		"why: under Xen the capture kernel must be handed to the hypervisor" \
+		"fix: install a Xen-enabled kexec-tools (Debian's is linked to libxenctrl); never kexec -s on Xen"
+	rm "$R/dev/privcmd"
+	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" doctor
+	want "doctor on Xen: no xen-privcmd" 3 "/dev/xen/privcmd is missing" \
+		"why: without /dev/xen/privcmd no tool can ask Xen anything" \
+		"fix: modprobe xen-privcmd, and list xen-privcmd in /etc/modules"
+	: >"$R/dev/privcmd"
 	CRASHKIT_LIBDIR=$tmp/xenlib2 run "$SH" --root "$R" estimate
 	# shellcheck disable=SC2016 # the literal line crashctl prints
 	want "real xen.sh: estimate" 0 'GRUB_CMDLINE_XEN_DEFAULT="$GRUB_CMDLINE_XEN_DEFAULT crashkernel=' "M@64M"
@@ -432,7 +497,8 @@ X
 	mkroot "$R"
 	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
 	run "$SH" --root "$R" test --crash --yes
-	want "test --crash --yes refuses when status fails" 1 "status is not operational: not crashing"
+	want "test --crash --yes refuses when status fails" 1 "status is not operational: not crashing" \
+		"FAIL loaded" "fix: crashctl load"
 	[ ! -e "$R/proc/sysrq-trigger" ] && pass || fail "$SH: test --crash wrote sysrq-trigger while not operational"
 
 	# --- list and prune -----------------------------------------------------

@@ -21,7 +21,11 @@
 #    (otherwise a failure); when this tree's crashcopy has -X, that the
 #    `crashcopy -X -E` dump made in the capture kernel keeps the Xen notes,
 #    adds dom0's VMCOREINFO, fits Xen's own memory accounting (no domU, no
-#    free frames) and gives the same dom0 log and Xen console; when this
+#    free frames), holds, frame by frame (tests/xen_frames_check.py), none of
+#    the paused domU's ramdisk marker frames and none of the frames on Xen's
+#    heap free lists (nor does crashcapture's dump), and gives the same dom0
+#    log and Xen console; that `crashctl doctor` in dom0 explains the
+#    missing load and, without a reservation, where crashkernel= goes; when this
 #    tree has capture/crashcapture, that it (local ext4 target) saves
 #    dmesg.txt, xen-console.txt, a -X dump whose log reads back without
 #    hints, and a manifest saying "xen". A piece missing from the tree is a
@@ -364,6 +368,12 @@ if [ -s "$crash/facts.txt" ]; then
 			"$(cat "$crash/crashctl-status-before.txt" 2>/dev/null)" 'FAIL loaded'
 		has "e2e: crashctl status in dom0: loaded after kexec -p" \
 			"$(cat "$crash/crashctl-status-after.txt" 2>/dev/null)" 'ok   loaded'
+		eq "e2e: crashctl doctor in dom0 before the load exits 3" "$(fact "$crash" crashctl_doctor_before_rc)" 3
+		has "e2e: crashctl doctor in dom0 explains the missing load" \
+			"$(cat "$crash/crashctl-doctor-before.txt" 2>/dev/null)" 'fix: crashctl load'
+		eq "e2e: crashctl doctor in dom0 after the load exits 0" "$(fact "$crash" crashctl_doctor_after_rc)" 0
+		has "e2e: crashctl doctor in dom0 after the load: operational" \
+			"$(cat "$crash/crashctl-doctor-after.txt" 2>/dev/null)" 'crash capture: operational'
 	fi
 	cap=$(cat "$crash/capture-cmdline.txt" 2>/dev/null)
 	has "e2e: capture kernel came up with console=ttyS0,115200" "$cap" " console=ttyS0,115200 "
@@ -538,6 +548,39 @@ if [ -x "$cc_static" ] && "$cc_static" --help 2>&1 | grep -q -- '^ *-X '; then
 		else
 			bad "e2e: -X dump size $xbytes outside 384 MiB .. $max (xl info total ${total:-?} free ${free:-?} MiB)"
 		fi
+		# Frame by frame, by oracles that share no code with crashcopy
+		# (tests/xen_frames_check.py reads the full core with its own ELF
+		# and page-table code, the dumps through python3-libkdumpfile):
+		# every one of the domU ramdisk's marker frames is in the full core
+		# and none in the -X dump nor in crashcapture's; no frame on Xen's
+		# heap free lists (their sum is total_avail_pages and xl info's
+		# free memory, +-8 MiB) is in either.
+		blocks=$(fact "$crash" domu_marker_blocks)
+		set -- "$x"
+		[ -z "${d:-}" ] || [ ! -f "$d/vmcore" ] || set -- "$@" "$d/vmcore"
+		if fc_out=$(/usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked "$blocks" \
+			--free-mib "$((${free:-0} - 8)),$((${free:-0} + 8))" "$crash/vmcore" "$crash/xensyms.txt" "$@" 2>&1); then
+			ok "e2e: frame by frame, the -X dumps hold no domU frame and no free frame"
+		else
+			bad "e2e: frame by frame, the -X dumps hold no domU frame and no free frame"
+		fi
+		printf '%s\n' "$fc_out" | sed 's/^xen_frames_check: /  /'
+		# The same check must fail on an unfiltered kdump file of the core
+		# (crashcopy -d 0, no -X): every marked frame and every free frame
+		# is in it.
+		rm -f "$tmp/all.kdump"
+		if "$cc_static" -l -d 0 "$crash/vmcore" "$tmp/all.kdump" 2>"$tmp/all.err" &&
+			! /usr/bin/python3 "$top/tests/xen_frames_check.py" --min-marked "$blocks" "$crash/vmcore" \
+				"$crash/xensyms.txt" "$tmp/all.kdump" >"$tmp/all.out" 2>&1 &&
+			grep -q "FAIL: all.kdump keeps ${blocks:-?} marked domU frames" "$tmp/all.out" &&
+			grep -Eq 'FAIL: all.kdump keeps [1-9][0-9]* free frames' "$tmp/all.out"; then
+			ok "e2e: the frame check fails on an unfiltered dump ($(grep -c FAIL "$tmp/all.out") findings)"
+		else
+			bad "e2e: the frame check fails on an unfiltered dump"
+			sed 's/^/  /' "$tmp/all.err" "$tmp/all.out" 2>/dev/null | tail -n 5
+		fi
+		rm -f "$tmp/all.kdump"
+
 		printf '  -X dump: %s bytes of %s (%s s in the capture kernel): %s\n' "$xbytes" \
 			"$(stat -c %s "$crash/vmcore")" "$(cat "$c/crashcopy.seconds" 2>/dev/null)" "$(head -n 1 "$c/crashcopy.err")"
 		"${CRASHDMESG:-$top/build/asan/crashdmesg}" "$x" >"$tmp/x.dmesg" 2>"$tmp/x.dmesg.err" || :
@@ -583,6 +626,14 @@ if [ -s "$nock/facts.txt" ]; then
 		eq "e2e/nock: crashctl status in dom0 exits 3" "$(fact "$nock" crashctl_status_before_rc)" 3
 		has "e2e/nock: crashctl status says crashkernel= goes on the Xen line" \
 			"$(cat "$nock/crashctl-status-before.txt" 2>/dev/null)" 'FAIL reservation Xen reserved no memory'
+		eq "e2e/nock: crashctl doctor in dom0 exits 3" "$(fact "$nock" crashctl_doctor_before_rc)" 3
+		doc=$(cat "$nock/crashctl-doctor-before.txt" 2>/dev/null)
+		has "e2e/nock: crashctl doctor: Xen reserves the crash area" "$doc" \
+			'why: under Xen the hypervisor reserves the crash area'
+		has "e2e/nock: crashctl doctor: fix on the Xen line in /etc/default/grub" "$doc" \
+			'fix: add e.g. crashkernel=256M@64M to GRUB_CMDLINE_XEN_DEFAULT (or GRUB_CMDLINE_XEN) in /etc/default/grub'
+		has "e2e/nock: crashctl doctor: dom0's crashkernel= is ignored" "$doc" \
+			'why: a PV dom0 ignores crashkernel= on its own line'
 	fi
 	if grep -a -q 'Ignoring crashkernel for a Xen PV domain' "$nock/console.log"; then
 		ok "e2e/nock: dom0 Linux ignored its crashkernel="
