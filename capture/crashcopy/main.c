@@ -1775,6 +1775,50 @@ static uint64_t window_pfns(const struct options *o)
 }
 
 /*
+ * One pass of a windowed copy: window after window, its RAM and dump bits
+ * (@ram, @dump) for pfns [@start, @start + @n).
+ */
+struct window_scan {
+	struct bitmap_pass p;
+	uint8_t *ram, *dump;
+	uint64_t win, start, n;
+	bool begun;
+};
+
+static struct crash_error *window_scan_init(const struct options *o,
+					    const struct input *in, uint64_t win,
+					    struct window_scan *ws)
+{
+	*ws = (struct window_scan){.win = win};
+	ws->ram = malloc(bitmap_bytes(win));
+	ws->dump = malloc(bitmap_bytes(win));
+	if (!ws->ram || !ws->dump)
+		return &crash_enomem;
+	return bitmap_pass_init(o, in, &ws->p);
+}
+
+/* The next window into ws->ram, ws->dump; false at the end or on a signal. */
+static bool window_scan_next(struct window_scan *ws, struct crash_error **err)
+{
+	uint64_t max = ws->p.in->max_mapnr;
+	if (ws->begun)
+		ws->start += ws->win;
+	ws->begun = true;
+	if (ws->start >= max || stop_signal)
+		return false;
+	ws->n = max - ws->start < ws->win ? max - ws->start : ws->win;
+	*err = bitmap_fill(&ws->p, ws->start, ws->n, ws->ram, ws->dump);
+	return !*err;
+}
+
+static void window_scan_deinit(struct window_scan *ws)
+{
+	bitmap_pass_destroy(&ws->p);
+	free(ws->ram);
+	free(ws->dump);
+}
+
+/*
  * The counting pass of a windowed copy: per window, the dumpable pfns
  * (@counts, one per window) and in all (st->dumpable_pages, ram_pages).
  * Errors printed.
@@ -1782,25 +1826,16 @@ static uint64_t window_pfns(const struct options *o)
 static int count_windows(const struct options *o, struct input *in,
 			 uint64_t win, uint64_t *counts, struct copy_stats *st)
 {
-	struct bitmap_pass p = {0};
-	size_t bytes = bitmap_bytes(win);
-	uint8_t *ram = malloc(bytes), *dump = malloc(bytes);
-	struct crash_error *err = ram && dump ? bitmap_pass_init(o, in, &p) : &crash_enomem;
-	for (uint64_t start = 0, i = 0; !err && start < in->max_mapnr && !stop_signal;
-	     start += win, i++) {
-		uint64_t n = in->max_mapnr - start < win ? in->max_mapnr - start : win;
-		err = bitmap_fill(&p, start, n, ram, dump);
-		if (err)
-			break;
-		st->ram_pages += bit_count(ram, n);
-		counts[i] = bit_count(dump, n);
+	struct window_scan ws;
+	struct crash_error *err = window_scan_init(o, in, win, &ws);
+	for (uint64_t i = 0; !err && window_scan_next(&ws, &err); i++) {
+		st->ram_pages += bit_count(ws.ram, ws.n);
+		counts[i] = bit_count(ws.dump, ws.n);
 		st->dumpable_pages += counts[i];
 	}
-	free(ram);
-	free(dump);
 	if (!err)
-		bitmap_pass_report(&p, st);
-	bitmap_pass_destroy(&p);
+		bitmap_pass_report(&ws.p, st);
+	window_scan_deinit(&ws);
 	if (err) {
 		print_error(o->vmcore_path, err);
 		crash_error_destroy(err);
@@ -1912,37 +1947,25 @@ static void output_error(struct copy_run *r, struct crash_error *err)
 static struct crash_error *copy_windows(struct copy_run *r, struct kdump_copy *k,
 					uint64_t *done)
 {
-	const struct input *in = r->in;
-	uint64_t win = r->window_pfns;
-	size_t bytes = bitmap_bytes(win);
-	uint8_t *ram = malloc(bytes), *dump = malloc(bytes);
-	struct bitmap_pass p = {0};
-	struct crash_error *err = ram && dump ? bitmap_pass_init(r->o, in, &p)
-					      : &crash_enomem;
-	for (uint64_t start = 0, i = 0; !err && start < in->max_mapnr && !stop_signal;
-	     start += win, i++) {
-		uint64_t n = in->max_mapnr - start < win ? in->max_mapnr - start : win;
-		err = bitmap_fill(&p, start, n, ram, dump);
-		if (err)
-			break;
-		uint64_t count = bit_count(dump, n);
+	struct window_scan ws;
+	struct crash_error *err = window_scan_init(r->o, r->in, r->window_pfns, &ws);
+	for (uint64_t i = 0; !err && window_scan_next(&ws, &err); i++) {
+		uint64_t count = bit_count(ws.dump, ws.n);
 		if (count != r->window_counts[i]) {
 			err = crash_error_create(CRASH_ERR_CORRUPT,
 						 "%s: the filter kept %" PRIu64 " pages of the window at pfn 0x%" PRIx64 " on its second pass, %" PRIu64 " on the first",
-						 r->o->vmcore_path, count, start,
+						 r->o->vmcore_path, count, ws.start,
 						 r->window_counts[i]);
 			break;
 		}
-		err = kdump_writer_window(k->w, start, n, ram, dump);
+		err = kdump_writer_window(k->w, ws.start, ws.n, ws.ram, ws.dump);
 		if (!err) {
-			const struct bitmap_view view = {.bits = dump, .start = start,
-							 .end = start + n};
+			const struct bitmap_view view = {.bits = ws.dump, .start = ws.start,
+							 .end = ws.start + ws.n};
 			err = kdump_pipeline(r->in, &view, r->chunk, &r->prog, k, done);
 		}
 	}
-	bitmap_pass_destroy(&p);
-	free(ram);
-	free(dump);
+	window_scan_deinit(&ws);
 	return err;
 }
 
