@@ -38,23 +38,8 @@ die() {
 	exit 1
 }
 
-# host_mirror: print the host's main Debian archive URI (not the security
-# one); as tests/e2e/fetch-kernel.sh.
-host_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-		[ -n "$uri" ] && { printf '%s\n' "$uri"; return 0; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -r "$f" ] || continue
-		uri=$(awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-			if ($i !~ /security/) { print $i; exit } }' "$f")
-		[ -n "$uri" ] && { printf '%s\n' "$uri"; return 0; }
-	done
-	return 1
-}
+# shellcheck source=/dev/null # host-mirror.sh is checked on its own
+. "$top/tests/e2e/host-mirror.sh"
 
 # first_error LOG: apt's first error line in LOG, else its last line.
 first_error() {
