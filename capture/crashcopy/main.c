@@ -746,6 +746,32 @@ struct bitmap_view {
 	uint64_t start, end;
 };
 
+/*
+ * The first pfn at or after @pfn whose bit is set in @v, or v->end.
+ * Bounded by the view; zero words are skipped whole (views start on
+ * multiples of 64 pfns, bitmaps are padded to 8 bytes).
+ */
+static uint64_t bitmap_next_set(const struct bitmap_view *v, uint64_t pfn)
+{
+	if (pfn < v->start)
+		pfn = v->start;
+	while (pfn < v->end) {
+		uint64_t bit = pfn - v->start;
+		if (!(bit & 63) && pfn + 64 <= v->end) {
+			uint64_t w;
+			memcpy(&w, v->bits + bit / 8, 8);
+			if (!w) {
+				pfn += 64;
+				continue;
+			}
+		}
+		if (bit_test(v->bits, bit))
+			return pfn;
+		pfn++;
+	}
+	return v->end;
+}
+
 /* One run of dumpable pages: pfns [pfn, pfn + count) at @pages. */
 struct page_run {
 	uint64_t pfn, count;
@@ -764,32 +790,14 @@ static bool next_run(struct input *in, const struct bitmap_view *map,
 		     uint64_t *cursor, uint8_t *buf, uint64_t chunk_pages,
 		     struct crash_error **perrs, struct page_run *ret)
 {
-	uint64_t pfn = *cursor < map->start ? map->start : *cursor;
-	const uint8_t *bits = map->bits;
-	// Bounded by the window; zero words of the bitmap are skipped whole
-	// (windows start on multiples of 64 pfns, bitmaps are padded to 8
-	// bytes).
-	while (pfn < map->end) {
-		uint64_t bit = pfn - map->start;
-		if (!(bit & 63) && pfn + 64 <= map->end) {
-			uint64_t w;
-			memcpy(&w, bits + bit / 8, 8);
-			if (!w) {
-				pfn += 64;
-				continue;
-			}
-		}
-		if (bit_test(bits, bit))
-			break;
-		pfn++;
-	}
+	uint64_t pfn = bitmap_next_set(map, *cursor);
 	if (pfn >= map->end) {
 		*cursor = pfn;
 		return false;
 	}
 	uint64_t n = 1;
 	while (n < chunk_pages && pfn + n < map->end &&
-	       bit_test(bits, pfn + n - map->start))
+	       bit_test(map->bits, pfn + n - map->start))
 		n++;
 	const uint8_t *pages = NULL;
 	if (in->non_mmap ||
@@ -823,15 +831,14 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *bits,
 					 page_fn *fn, void *arg)
 {
 	uint64_t chunk_pages = chunk / in->page_size, cursor = 0;
-	const struct bitmap_view view = {.bits = bits, .end = in->max_mapnr};
-	const struct bitmap_view *map = &view;
+	const struct bitmap_view map = {.bits = bits, .end = in->max_mapnr};
 	struct crash_error *err = NULL;
 	struct crash_error **perrs = calloc(chunk_pages, sizeof(*perrs));
 	struct page_run run;
 	if (!perrs)
 		return &crash_enomem;
 	while (!err && !stop_signal &&
-	       next_run(in, map, &cursor, buf, chunk_pages, perrs, &run)) {
+	       next_run(in, &map, &cursor, buf, chunk_pages, perrs, &run)) {
 		for (uint64_t i = 0; i < run.count && !err; i++)
 			err = fn(arg, run.pfn + i,
 				 perrs[i] ? NULL : run.pages + i * in->page_size, perrs[i]);
@@ -1430,17 +1437,10 @@ static int estimate(const struct options *o, struct input *in,
 	uint64_t sampled = 0, sampled_zero = 0, sampled_bytes = 0;
 	uint64_t every = st->dumpable_pages / ESTIMATE_SAMPLE_TARGET;
 	every = every < 1 ? 1 : every > ESTIMATE_SAMPLE_EVERY ? ESTIMATE_SAMPLE_EVERY : every;
-	// Bounded by max_mapnr; zero words of the bitmap are skipped whole.
-	for (uint64_t pfn = 0; pfn < in->max_mapnr && !stop_signal; pfn++) {
-		if (!(pfn & 63) && pfn + 64 <= in->max_mapnr) {
-			uint64_t w;
-			memcpy(&w, dump + pfn / 8, 8);
-			if (!w) {
-				pfn += 63;
-				continue;
-			}
-		}
-		if (!bit_test(dump, pfn) || !estimate_sampled(pfn, every))
+	const struct bitmap_view all = {.bits = dump, .end = in->max_mapnr};
+	for (uint64_t pfn = bitmap_next_set(&all, 0); pfn < all.end && !stop_signal;
+	     pfn = bitmap_next_set(&all, pfn + 1)) {
+		if (!estimate_sampled(pfn, every))
 			continue;
 		const uint8_t *page = NULL;
 		if (in->non_mmap || vmcore_map_phys(in->vm, pfn * ps, ps, &page)) {
