@@ -27,9 +27,11 @@
 #
 # OUTDIR gets:
 #   console.log   both kernels' serial console
+#   console.stalled.log  the console of a first boot that stalled, when
+#                 the guest had to boot twice (tests/e2e/qemu-watch.sh)
 #   result        key=value lines: outcome (rebooted | poweroff | reset |
-#                 timeout | qemu-failed), capture_booted (yes/no),
-#                 qemu_seconds, reboot_uptime (capture kernel's printk time of
+#                 timeout | stalled | qemu-failed), capture_booted (yes/no),
+#                 qemu_seconds, boots (1, or 2 after a stall), reboot_uptime (capture kernel's printk time of
 #                 "reboot: Restarting system", i.e. panic -> reboot seconds),
 #                 first_state (crashed, or the first kernel's failure)
 #   first/        the first kernel's files: kmsg.txt, release, {build,load,
@@ -118,6 +120,8 @@ esac
 
 script_dir=$(cd "${0%/*}" && pwd)
 top=$(cd "$script_dir/../.." && pwd)
+# shellcheck source=tests/e2e/qemu-watch.sh
+. "$script_dir/qemu-watch.sh"
 guest=$script_dir/guest
 cache=${CRASHKIT_CACHE:-$top/.cache/kernels}
 kdir=$cache/$suite
@@ -315,34 +319,51 @@ fi
 make_cpio "$s" "$work/scenario.cpio.gz"
 cat "$image" "$work/scenario.cpio.gz" >"$work/initrd"
 
-truncate -s 64M "$disks/result.img"
-truncate -s "$target_size" "$disks/target.img"
-mke2fs -q -F -t ext4 -L CRASHTGT "$disks/target.img" >"$work/mke2fs.log" 2>&1 ||
-	die "mke2fs of the target disk: $(tail -n 1 "$work/mke2fs.log")"
-truncate -s 64M "$disks/fallback.img"
-mke2fs -q -F -t ext4 -L CRASHFB "$disks/fallback.img" >"$work/mke2fs.log" 2>&1 ||
-	die "mke2fs of the fallback disk: $(tail -n 1 "$work/mke2fs.log")"
-truncate -s "$((mem + 64))M" "$disks/rawcopy.img"
-printf 'CRASHKIT-E2E-RAWCOPY\n' | dd of="$disks/rawcopy.img" conv=notrunc status=none
+# make_disks: fresh guest disks (a stalled first boot may have written some).
+make_disks() {
+	rm -f "$disks"/*.img
+	truncate -s 64M "$disks/result.img"
+	truncate -s "$target_size" "$disks/target.img"
+	mke2fs -q -F -t ext4 -L CRASHTGT "$disks/target.img" >"$work/mke2fs.log" 2>&1 ||
+		die "mke2fs of the target disk: $(tail -n 1 "$work/mke2fs.log")"
+	truncate -s 64M "$disks/fallback.img"
+	mke2fs -q -F -t ext4 -L CRASHFB "$disks/fallback.img" >"$work/mke2fs.log" 2>&1 ||
+		die "mke2fs of the fallback disk: $(tail -n 1 "$work/mke2fs.log")"
+	truncate -s "$((mem + 64))M" "$disks/rawcopy.img"
+	printf 'CRASHKIT-E2E-RAWCOPY\n' | dd of="$disks/rawcopy.img" conv=notrunc status=none
+}
 
 set -- -device virtio-net-pci,netdev=n0,addr=0x9
 [ -z "$watchdog" ] || set -- "$@" -device i6300esb,addr=0xa
 
 console=$outdir/console.log
-start=$(date +%s)
-rc=0
-timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$mem" \
-	-nographic -no-reboot \
-	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
-	-append "console=ttyS0 crashkernel=$crashkernel panic=1 printk.devkmsg=on" \
-	-drive "file=$disks/result.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
-	-drive "file=$disks/target.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
-	-drive "file=$disks/fallback.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
-	-drive "file=$disks/rawcopy.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
-	-virtfs "local,path=$kdir/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
-	-netdev user,id=n0 "$@" \
-	</dev/null >"$console" 2>&1 || rc=$?
-seconds=$(($(date +%s) - start))
+# The first kernel gets half the limit to reach its crash (it takes 40-80 s
+# here), then one more boot if it stalled (tests/e2e/qemu-watch.sh).
+first_deadline=$((qemu_timeout / 2))
+boots=0
+while :; do
+	boots=$((boots + 1))
+	make_disks
+	start=$(date +%s)
+	rc=0
+	qemu_watched "$first_deadline" "$console" \
+		timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$mem" \
+		-nographic -no-reboot \
+		-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
+		-append "console=ttyS0 crashkernel=$crashkernel panic=1 printk.devkmsg=on" \
+		-drive "file=$disks/result.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
+		-drive "file=$disks/target.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+		-drive "file=$disks/fallback.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
+		-drive "file=$disks/rawcopy.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
+		-virtfs "local,path=$kdir/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
+		-netdev user,id=n0 "$@" || rc=$?
+	seconds=$(($(date +%s) - start))
+	if [ "$rc" != 125 ] || [ "$boots" -ge 2 ]; then
+		break
+	fi
+	qemu_stall_note capture-vm "$first_deadline" "$console"
+	cp "$console" "$outdir/console.stalled.log"
+done
 
 # The outcome. A reboot or power-off request ends QEMU (-no-reboot) with
 # status 0 after the kernel's last words; a watchdog or triple-fault reset
@@ -359,6 +380,7 @@ case $rc in
 	esac
 	;;
 124 | 137) outcome=timeout ;;
+125) outcome=stalled ;;
 *) outcome=qemu-failed ;;
 esac
 # Seconds since the capture kernel started (its printk clock) at the reboot.
@@ -400,9 +422,11 @@ esac
 	echo "capture_booted=$capture_booted"
 	echo "qemu_status=$rc"
 	echo "qemu_seconds=$seconds"
+	echo "boots=$boots"
 	echo "reboot_uptime=$reboot_uptime"
 	echo "first_state=$first_state"
 } >"$outdir/result"
-printf 'capture-vm: %s: %s, capture kernel booted: %s, qemu %ss%s, first kernel: %s\n' \
+printf 'capture-vm: %s: %s, capture kernel booted: %s, qemu %ss%s%s, first kernel: %s\n' \
 	"${scenario##*/}" "$outcome" "$capture_booted" "$seconds" \
+	"$([ "$boots" = 1 ] || echo " (boot $boots: the first stalled)")" \
 	"${reboot_uptime:+, panic -> reboot ${reboot_uptime}s}" "$first_state"

@@ -103,6 +103,35 @@ if ! sh tests/e2e/capture-vm.sh --build-image "$image" >"$work/image.log" 2>&1; 
 	finish
 fi
 printf '  first-kernel image: %s bytes\n' "$(stat -c %s "$image")"
+
+# The stall watch every VM runs under (tests/e2e/qemu-watch.sh), on stand-ins
+# for QEMU: a guest silent past the deadline is stopped (125), one that
+# printed the marker runs to its own end, and an exit status passes through.
+watch_rc=0
+(
+	# shellcheck source=tests/e2e/qemu-watch.sh
+	. tests/e2e/qemu-watch.sh
+	w=$work/watch
+	mkdir -p "$w"
+	s=$(date +%s)
+	rc=0
+	qemu_watched 2 "$w/silent.log" timeout 61 sleep 61 || rc=$?
+	[ "$rc" = 125 ] || exit 1
+	[ $(($(date +%s) - s)) -lt 15 ] || exit 1
+	rc=0
+	qemu_watched 2 "$w/done.log" sh -c 'echo "crashkit-e2e: crashing"; sleep 5; exit 3' || rc=$?
+	[ "$rc" = 3 ] || exit 2
+	rc=0
+	qemu_watched 2 "$w/fail.log" sh -c 'echo "crashkit-e2e: FAIL: x"; exit 0' || rc=$?
+	[ "$rc" = 0 ] || exit 3
+	sleep 1
+	if pgrep -x -f 'sleep 61' >/dev/null; then exit 4; fi
+) || watch_rc=$?
+if [ "$watch_rc" = 0 ]; then
+	ok "stall watch: silent guest stopped at its deadline, others run to their end"
+else
+	bad "stall watch (tests/e2e/qemu-watch.sh) misbehaves: case $watch_rc"
+fi
 if ! servers_start_nfs "$work/servers" 2>"$work/nfs.err"; then
 	bad "NFS server (nfs-ganesha) did not start: $(tail -n 1 "$work/nfs.err")"
 fi
