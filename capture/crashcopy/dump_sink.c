@@ -49,7 +49,9 @@
  *  R4. 0 <= offset < 2^62, so offset + size cannot wrap and the output
  *      file stays within what pwrite() accepts.
  *  R5. The payload is whole.
- *  R6. The end marker is exactly -1/-1, and nothing follows it.
+ *  R6. The end marker is exactly -1/-1, and reading stops there.  What
+ *      follows is not read: a stream saved on a raw device is followed by
+ *      the rest of the device (makedumpfile -R stops there too).
  * The loop is bounded: each record consumes at least 17 stream bytes.
  *
  * What a crash leaves half-done: a file sink killed before finish stays as
@@ -919,17 +921,6 @@ struct crash_error *flat_reassemble(int in_fd, const char *in_name,
 		records++;
 	}
 
-	// R6: nothing after the end marker.
-	errnum = read_full(in_fd, chunk, 1, &got);
-	if (errnum) {
-		err = crash_error_os(errnum, "%s: reading at byte offset %" PRIu64,
-				     in_name, pos);
-		goto out;
-	}
-	if (got > 0)
-		err = crash_error_create(CRASH_ERR_CORRUPT,
-					 "%s: data after the end marker at byte offset %" PRIu64,
-					 in_name, pos);
 out:
 	free(chunk);
 	return err;

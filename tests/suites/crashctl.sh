@@ -243,10 +243,12 @@ for SH in dash "busybox ash"; do
 	# doctor on a native host: same checks and exit status as status.
 	mkroot "$R"
 	run "$SH" --root "$R" status
-	cp "$tmp/out" "$tmp/status.out"
+	# The image's age ("built N s ago") may tick between the two runs.
+	sed 's/built [0-9]* s ago/built N s ago/' "$tmp/out" >"$tmp/status.out"
 	run "$SH" --root "$R" doctor
-	{ [ "$rc" -eq 0 ] && grep -v '^doctor: ' "$tmp/out" | cmp -s - "$tmp/status.out"; } && pass ||
-		fail "$SH: doctor on a healthy host prints status's lines: exit $rc: $(cat "$tmp/out")"
+	grep -v '^doctor: ' "$tmp/out" | sed 's/built [0-9]* s ago/built N s ago/' >"$tmp/doctor.out"
+	{ [ "$rc" -eq 0 ] && cmp -s "$tmp/doctor.out" "$tmp/status.out"; } && pass ||
+		fail "$SH: doctor on a healthy host prints status's lines: exit $rc: $(diff "$tmp/status.out" "$tmp/doctor.out" | tr '\n' ' ')"
 	want "doctor: healthy host" 0 "doctor: 0 problem(s), 0 warning(s)"
 	echo 0 >"$R/sys/kernel/kexec_crash_size"
 	echo 0 >"$R/sys/kernel/kexec_crash_loaded"
@@ -586,10 +588,11 @@ X
 	mkraw writing '' 0
 	rm -rf "$tmp/saved"
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved"
-	want "savecore: state=writing" 1 "vmcore: truncated"
-	# crashcopy -R refuses the bytes after the end marker (the rest of the
-	# device), so the pages are all in vmcore.incomplete.
-	cmp -s "$s/vmcore.incomplete" "$tmp/direct.vmcore" && pass || fail "$SH: savecore state=writing: vmcore.incomplete differs"
+	want "savecore: state=writing" 1 "vmcore: truncated" "header state=writing"
+	# crashcopy -R stops at the end marker and never reads the rest of the
+	# device: the stream was whole, so the dump is whole and complete.
+	{ [ ! -e "$s/vmcore.incomplete" ] && cmp -s "$s/vmcore" "$tmp/direct.vmcore"; } && pass ||
+		fail "$SH: savecore state=writing: vmcore differs from the direct dump ($(ls "$s"))"
 	# Hostile headers.
 	mkraw complete 0 999999999
 	run "$SH" --root "$R" savecore --device "$raw" --dir "$tmp/saved2"
