@@ -477,7 +477,8 @@ i386_ilp32() {
 # arm64_lp64: the trimmed real arm64 core (fixtures/real/trixie-6.12-arm64,
 # 4 KiB pages, 52-bit VAs) becomes a kdump file whose header says aarch64
 # in the LP64 little-endian layout (utsname machine at 272, status at 424,
-# block_size at 428 = the core's PAGESIZE), which libkdumpfile opens as
+# block_size at 428 = the core's PAGESIZE, the sub-header's phys_base =
+# NUMBER(PHYS_OFFSET) as makedumpfile writes it), which libkdumpfile opens as
 # aarch64 little-endian with 4 KiB pages, page-exact; -E -d 0 is page-exact
 # too and crashdmesg prints the same log from it as from the source;
 # --dump-dmesg is vmcore-dmesg's output.
@@ -500,6 +501,11 @@ arm64_lp64() {
 	s=$(od -An -tu4 -j 424 -N 8 -- "$out" | tr -s ' ' | sed 's/^ //')
 	[ "$s" = "2 $ps" ] || {
 		printf '  status, block_size at 424: %s, expected 2 %s\n' "$s" "$ps"
+		return 1
+	}
+	s=$(od -An -tx8 -j "$ps" -N 8 -- "$out" | tr -d ' ')
+	[ "0x${s#"${s%%[!0]*}"}" = "$(vmcoreinfo_value fixtures/real/trixie-6.12-arm64.vmcoreinfo.txt 'NUMBER(PHYS_OFFSET)')" ] || {
+		printf '  sub-header phys_base 0x%s, expected NUMBER(PHYS_OFFSET)\n' "$s"
 		return 1
 	}
 	"$python" -c '
