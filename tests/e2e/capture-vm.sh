@@ -27,7 +27,7 @@
 #
 # OUTDIR gets:
 #   console.log   both kernels' serial console
-#   console.stalled.log  the console of a first boot that stalled, when
+#   console.log.stalled  the console of a first boot that stalled, when
 #                 the guest had to boot twice (tests/e2e/qemu-watch.sh)
 #   result        key=value lines: outcome (rebooted | poweroff | reset |
 #                 timeout | stalled | qemu-failed), capture_booted (yes/no),
@@ -340,30 +340,18 @@ console=$outdir/console.log
 # The first kernel gets half the limit to reach its crash (it takes 40-80 s
 # here), then one more boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((qemu_timeout / 2))
-boots=0
-while :; do
-	boots=$((boots + 1))
-	make_disks
-	start=$(date +%s)
-	rc=0
-	qemu_watched "$first_deadline" "$console" \
-		timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$mem" \
-		-nographic -no-reboot \
-		-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
-		-append "console=ttyS0 crashkernel=$crashkernel panic=1 printk.devkmsg=on" \
-		-drive "file=$disks/result.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
-		-drive "file=$disks/target.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
-		-drive "file=$disks/fallback.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
-		-drive "file=$disks/rawcopy.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
-		-virtfs "local,path=$kdir/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
-		-netdev user,id=n0 "$@" || rc=$?
-	seconds=$(($(date +%s) - start))
-	if [ "$rc" != 125 ] || [ "$boots" -ge 2 ]; then
-		break
-	fi
-	qemu_stall_note capture-vm "$first_deadline" "$console"
-	cp "$console" "$outdir/console.stalled.log"
-done
+qemu_boot capture-vm "$first_deadline" "$console" make_disks \
+	timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$mem" \
+	-nographic -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
+	-append "console=ttyS0 crashkernel=$crashkernel panic=1 printk.devkmsg=on" \
+	-drive "file=$disks/result.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
+	-drive "file=$disks/target.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	-drive "file=$disks/fallback.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
+	-drive "file=$disks/rawcopy.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
+	-virtfs "local,path=$kdir/lib/modules,mount_tag=modules,security_model=none,readonly=on" \
+	-netdev user,id=n0 "$@"
+rc=$qemu_rc seconds=$qemu_seconds boots=$qemu_boots
 
 # The outcome. A reboot or power-off request ends QEMU (-no-reboot) with
 # status 0 after the kernel's last words; a watchdog or triple-fault reset

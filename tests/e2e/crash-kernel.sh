@@ -585,27 +585,16 @@ append="console=$console_dev crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 # The first kernel gets half the limit to reach its crash, then one more
 # boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((QEMU_TIMEOUT / 2))
-boots=0
-while :; do
-	boots=$((boots + 1))
-	make_disks
-	start=$(date +%s)
-	rc=0
-	# shellcheck disable=SC2086 # qemu_machine and fill_drive are lists of qemu options
-	qemu_watched "$first_deadline" "$console" \
-		timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp 2 -m "$MEM_MIB" \
-		-nographic -no-reboot -nic none \
-		-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
-		-append "$append" \
-		-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
-		-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
-		$fill_drive || rc=$?
-	seconds=$(($(date +%s) - start))
-	if [ "$rc" != 125 ] || [ "$boots" -ge 2 ]; then
-		break
-	fi
-	qemu_stall_note "$label" "$first_deadline" "$console"
-done
+# shellcheck disable=SC2086 # qemu_machine and fill_drive are lists of qemu options
+qemu_boot "$label" "$first_deadline" "$console" make_disks \
+	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp 2 -m "$MEM_MIB" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
+	-append "$append" \
+	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
+	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	$fill_drive
+rc=$qemu_rc seconds=$qemu_seconds
 case $rc in
 0) ;;
 124 | 137) fail_run "qemu timed out after ${QEMU_TIMEOUT}s" ;;

@@ -50,3 +50,32 @@ qemu_stall_note() {
 		"$1" "$2" >&2
 	tail -n 8 "$3" | tr -d '\r' | sed 's/^/  | /' >&2
 }
+
+# qemu_boot LABEL DEADLINE CONSOLE PREPARE COMMAND...: the harnesses' boot:
+# PREPARE (a function making fresh guest disks), then COMMAND under
+# qemu_watched; once more, on fresh disks, if the first kernel stalled (its
+# console kept as CONSOLE.stalled). Sets qemu_rc (COMMAND's status, 125 if
+# both boots stalled), qemu_seconds (the last boot's) and qemu_boots.
+# shellcheck disable=SC2034 # qemu_* are read by the harness that sources this
+qemu_boot() {
+	local label deadline console prepare start
+	label=$1
+	deadline=$2
+	console=$3
+	prepare=$4
+	shift 4
+	qemu_boots=0
+	while :; do
+		qemu_boots=$((qemu_boots + 1))
+		"$prepare"
+		start=$(date +%s)
+		qemu_rc=0
+		qemu_watched "$deadline" "$console" "$@" || qemu_rc=$?
+		qemu_seconds=$(($(date +%s) - start))
+		if [ "$qemu_rc" != 125 ] || [ "$qemu_boots" -ge 2 ]; then
+			return 0
+		fi
+		qemu_stall_note "$label" "$deadline" "$console"
+		cp "$console" "$console.stalled"
+	done
+}

@@ -642,28 +642,17 @@ make_disks() {
 # dom0 gets half the limit to reach its crash (about 100 s of uptime here),
 # then one more boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((QEMU_TIMEOUT / 2))
-boots=0
-while :; do
-	boots=$((boots + 1))
-	make_disks
-	start=$(date +%s)
-	rc=0
-	qemu_watched "$first_deadline" "$console" \
-		timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-smap -smp 2 -m "$MEM_MIB" \
-		-nographic -no-reboot -nic none \
-		-kernel "$xcache/xen" -append "$xen_append" \
-		-initrd "$kdir/vmlinuz $dom0_append,$work/dom0.cpio.gz" \
-		-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
-		-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
-		-drive "file=$work/disk3.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
-		-drive "file=$work/disk4.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
-		-drive "file=$work/disk5.img,format=raw,if=none,id=d5" -device virtio-blk-pci,drive=d5,addr=0x8 || rc=$?
-	seconds=$(($(date +%s) - start))
-	if [ "$rc" != 125 ] || [ "$boots" -ge 2 ]; then
-		break
-	fi
-	qemu_stall_note xen-crash "$first_deadline" "$console"
-done
+qemu_boot xen-crash "$first_deadline" "$console" make_disks \
+	timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg -M pc -cpu max,-smap -smp 2 -m "$MEM_MIB" \
+	-nographic -no-reboot -nic none \
+	-kernel "$xcache/xen" -append "$xen_append" \
+	-initrd "$kdir/vmlinuz $dom0_append,$work/dom0.cpio.gz" \
+	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
+	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	-drive "file=$work/disk3.img,format=raw,if=none,id=d3" -device virtio-blk-pci,drive=d3,addr=0x6 \
+	-drive "file=$work/disk4.img,format=raw,if=none,id=d4" -device virtio-blk-pci,drive=d4,addr=0x7 \
+	-drive "file=$work/disk5.img,format=raw,if=none,id=d5" -device virtio-blk-pci,drive=d5,addr=0x8
+rc=$qemu_rc seconds=$qemu_seconds
 case $rc in
 0) ;;
 124 | 137) fail_run "qemu timed out after ${QEMU_TIMEOUT}s" ;;

@@ -321,6 +321,24 @@ C
 	run "$SH" --root "$R" build
 	want "build: refuses a KDUMP_INITRD" 1 "is built by the distro's tool"
 
+	# One mutating crashctl at a time: a second waits for the lock
+	# (CRASHKIT_LOCK_WAIT seconds), then gives up naming the lock; a
+	# read-only verb never waits.
+	mkroot "$R"
+	mkdir -p "$R/var/lib/crashkit"
+	flock "$R/var/lib/crashkit/lock" sleep 4 &
+	holder=$!
+	sleep 1
+	CRASHKIT_LOCK_WAIT=1 run "$SH" --root "$R" build
+	want "build: waits for another crashctl, then gives up" 1 \
+		"another crashctl holds $R/var/lib/crashkit/lock: waiting up to 1s" \
+		"still holds $R/var/lib/crashkit/lock after 1s; not running build"
+	run "$SH" --root "$R" status
+	want "status: never waits for the lock" 0
+	CRASHKIT_LOCK_WAIT=30 run "$SH" --root "$R" build
+	want "build: runs once the other crashctl is done" 0 "built $R/var/lib/crashkit/initrd-$KVER.img"
+	wait "$holder"
+
 	# load builds the initramfs when it is missing, uses -s under lockdown,
 	# passes KEXEC_ARGS, verifies, and records the command.
 	mkroot "$R"
