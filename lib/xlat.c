@@ -21,7 +21,11 @@
  *   4. its linear rule, if any, reaches the start of some PT_LOAD (a wrong
  *      PHYS_OFFSET or page_offset puts all RAM outside the direct map);
  *   5. when the candidate also has page tables, the walk agrees with the
- *      linear rule on that PT_LOAD's first byte.
+ *      linear rule on the page-table root's own page (when the linear rule
+ *      spans it and the walk translates it: the root is in every dump
+ *      whose tables can be walked, so a dump trimmed to the pages this walk
+ *      read validates as its source did), else on that PT_LOAD's first
+ *      byte.  A walk that translates to another address rejects.
  * Requirements 1-3 check the image rule (init_uts_ns is an image symbol),
  * 4-5 the linear rule, which init_uts_ns alone cannot test.
  *
@@ -406,22 +410,39 @@ static struct crash_error *xlat_validate(const struct xlat *x,
 				"direct map [0x%" PRIx64 ", 0x%" PRIx64
 				") -> 0x%" PRIx64 " reaches no PT_LOAD",
 				c->linear_start, c->linear_end, c->linear_phys);
-		// valid (5)
+		// valid (5): the root's own page first, then the PT_LOAD.
 		if (x->ops->walk && c->pgtable_root_phys != UINT64_MAX) {
-			uint64_t va = c->linear_start + (hit->paddr - c->linear_phys);
-			uint64_t pa;
-			err = x->ops->walk(r, c, va, &pa);
-			if (err)
-				return crash_error_prefix(
-					err, "direct map at 0x%" PRIx64
-					" disagrees with the page tables", va);
-			if (pa != hit->paddr)
-				return crash_error_create(
-					CRASH_ERR_CORRUPT,
-					"direct map maps 0x%" PRIx64
-					" to 0x%" PRIx64
-					", the page tables to 0x%" PRIx64,
-					va, hit->paddr, pa);
+			uint64_t probes[2];
+			size_t n = 0;
+			if (c->pgtable_root_phys >= c->linear_phys &&
+			    c->pgtable_root_phys - c->linear_phys < span &&
+			    c->pgtable_root_phys != hit->paddr)
+				probes[n++] = c->pgtable_root_phys;
+			probes[n++] = hit->paddr;
+			for (size_t i = 0; i < n; i++) {
+				uint64_t va = c->linear_start +
+					      (probes[i] - c->linear_phys);
+				uint64_t pa;
+				err = x->ops->walk(r, c, va, &pa);
+				if (err && i + 1 < n) {
+					crash_error_destroy(err);
+					continue;
+				}
+				if (err)
+					return crash_error_prefix(
+						err,
+						"direct map at 0x%" PRIx64
+						" disagrees with the page tables",
+						va);
+				if (pa != probes[i])
+					return crash_error_create(
+						CRASH_ERR_CORRUPT,
+						"direct map maps 0x%" PRIx64
+						" to 0x%" PRIx64
+						", the page tables to 0x%" PRIx64,
+						va, probes[i], pa);
+				break;
+			}
 		}
 	}
 	memcpy(uts_ret, uts, XLAT_UTSNAME_SIZE);

@@ -1874,7 +1874,10 @@ static int build_bitmaps(const struct options *o, struct input *in,
 
 /*
  * The kdump header's fields from VMCOREINFO and the input; CRASHTIME and
- * NUMBER(phys_base) are optional (0), a malformed one is an error.
+ * NUMBER(phys_base) are optional (0), a malformed one is an error.  On arm64
+ * the sub-header's phys_base is NUMBER(PHYS_OFFSET) (memstart_addr), as
+ * makedumpfile's get_phys_base_arm64() writes it and crash's arm64 code
+ * reads it back as phys_offset; optional too.
  */
 static struct crash_error *kdump_info_fill(const struct options *o,
 					   const struct input *in,
@@ -1886,7 +1889,10 @@ static struct crash_error *kdump_info_fill(const struct options *o,
 	struct crash_error *err = vmcoreinfo_decimal(in->vi, "CRASHTIME", &crashtime);
 	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
 		return err;
-	err = vmcoreinfo_number(in->vi, "phys_base", &phys_base);
+	err = vmcoreinfo_number(in->vi,
+				vmcore_machine(in->vm) == EM_AARCH64 ? "PHYS_OFFSET"
+								     : "phys_base",
+				&phys_base);
 	if (err && !crash_error_catch(&err, CRASH_ERR_NOT_FOUND))
 		return err;
 	*info = (struct kdump_header_info){

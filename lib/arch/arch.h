@@ -31,6 +31,8 @@ struct arch_candidate {
 	 * entry before use (x86_64: NUMBER(sme_mask)). */
 	unsigned int pgtable_levels;
 	uint64_t pgtable_entry_mask;
+	/* For arm64's walk: the runtime VA size (64 - T1SZ) and page shift. */
+	unsigned int pgtable_va_bits, pgtable_page_shift;
 };
 
 /** Receives a candidate; returns false to stop proposing. */

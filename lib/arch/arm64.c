@@ -33,9 +33,39 @@
  * checks the era; xlat.c valid (4) rejects a linear map that reaches no
  * RAM, which tells the 52/48-bit pairings apart.  Without PHYS_OFFSET the
  * lowest PT_LOAD paddr stands in for memstart_addr.
+ *
+ * (4) The page walk (ARM ARM D8, "VMSAv8-64 translation"): vmemmap,
+ * vmalloc and module addresses lie outside both rules.  From 4.6 on every
+ * candidate carries SYMBOL(swapper_pg_dir) (an image symbol, so physical =
+ * va - kimage_voffset) as the TTBR1 root, the candidate's runtime VA size b
+ * and the granule from PAGESIZE (4, 16 or 64 KiB: g = 12, 14, 16 bits).
+ * Each level resolves g - 3 bits; the top level the rest of b - g, so 4 KiB
+ * pages give 3 levels at 39 bits, 4 at 48 and 5 at 52 (FEAT_LPA2).  A
+ * descriptor is invalid when bit 0 is clear; bit 1 set is a table (a page
+ * at the last level), clear a block.  The output address is bits [47:g],
+ * plus [51:48] from bits [15:12] with 64 KiB pages (FEAT_LPA), or bits
+ * [49:g] plus [51:50] from bits [9:8] with 4/16 KiB pages at 52 bits (LPA2,
+ * TCR_EL1.DS = 1: those bits are no longer the shareability field).  xlat.c
+ * valid (5) checks the candidate's linear map against the walk, which also
+ * tells a 52-bit from a 48-bit layout apart.  A root page that cannot be
+ * read, or holds no valid descriptor (a dump trimmed without its tables, a
+ * synthetic one), gives no tables: the rules alone, as before the walk
+ * existed.  The walk is bounded by its
+ * level count (at most 5).  Failures are FAULTs naming the ARM level (3 is
+ * the last), index and raw descriptor.
+ *
+ * (5) The image rule covers, by era, everything above the linear map
+ * (5.4+) or below it (4.6-5.3), which also holds vmalloc, modules and
+ * vmemmap: with page tables to walk, the rule would send those through
+ * kimage_voffset to nonsense.  When a PT_LOAD holds SYMBOL(_stext) with
+ * p_vaddr - p_paddr == kimage_voffset (kexec-tools' and kexec_file's
+ * "kernel text" segment, _text to _end), the image rule is cut to that
+ * PT_LOAD and the walk does the rest.
  */
 #include <elf.h>
+#include <inttypes.h>
 
+#include "../vmcoreinfo.h"
 #include "arch.h"
 
 /* VA_BITS values arm64 has had (36 with 16K/2-level, up to 52, LVA/LPA2). */
@@ -51,6 +81,10 @@ static uint64_t arm64_neg_pow2(unsigned bits)
 
 struct arm64_params {
 	bool have_voffset;
+	uint64_t pgd_phys;	/* swapper_pg_dir, or UINT64_MAX */
+	unsigned page_shift;
+	bool have_image_load;	/* (5) */
+	uint64_t image_load_start, image_load_end;
 	uint64_t kimage_voffset;
 	uint64_t phys_offset;
 	unsigned va_bits;	/* 0 if not exported */
@@ -58,10 +92,123 @@ struct arm64_params {
 	void *arg;
 };
 
-static bool arm64_emit(const struct arm64_params *p, struct arch_candidate *c)
+static bool arm64_emit(const struct arm64_params *p, unsigned b,
+		       struct arch_candidate *c)
 {
-	c->pgtable_root_phys = UINT64_MAX;
+	// (5): cut the image rule to the kernel-text PT_LOAD.
+	if (c->has_image && p->have_image_load &&
+	    p->image_load_start >= c->image_start &&
+	    p->image_load_end - 1 <= c->image_end - 1) {
+		c->image_start = p->image_load_start;
+		c->image_end = p->image_load_end;
+		c->image_phys = c->image_start - p->kimage_voffset;
+	}
+	c->pgtable_root_phys = p->pgd_phys;
+	c->pgtable_va_bits = b;
+	c->pgtable_page_shift = p->page_shift;
 	return p->emit(p->arg, c);
+}
+
+/* Levels of a walk: ceil((b - g) / (g - 3)). */
+static unsigned arm64_levels(unsigned b, unsigned g)
+{
+	return (b - g + (g - 3) - 1) / (g - 3);
+}
+
+/* The output address of descriptor @raw (see (4)). */
+static uint64_t arm64_oa(uint64_t raw, unsigned g, bool lpa2)
+{
+	uint64_t low = ~((UINT64_C(1) << g) - 1);
+	if (g == 16)
+		return (raw & UINT64_C(0x0000ffffffff0000)) |
+		       ((raw >> 12 & 0xf) << 48);
+	if (lpa2)
+		return (raw & UINT64_C(0x0003fffffffff000) & low) |
+		       ((raw >> 8 & 3) << 50);
+	return raw & UINT64_C(0x0000fffffffff000) & low;
+}
+
+/* (4): the root page at @phys reads and holds a valid descriptor. */
+static bool arm64_root_usable(const struct xlat_reader *r, uint64_t phys,
+			      unsigned g)
+{
+	uint8_t buf[8 * 64];
+	for (uint64_t off = 0; off < UINT64_C(1) << g; off += sizeof(buf)) {
+		struct crash_error *err =
+			r->read_phys(r->arg, phys + off, buf, sizeof(buf));
+		if (err) {
+			crash_error_destroy(err);
+			return false;
+		}
+		for (size_t i = 0; i < sizeof(buf); i += 8)
+			if (rd_u64(r->format, buf + i) & 1)
+				return true;
+	}
+	return false;
+}
+
+static struct crash_error *arm64_walk(const struct xlat_reader *r,
+				      const struct arch_candidate *c,
+				      uint64_t vaddr, uint64_t *paddr_ret)
+{
+	unsigned g = c->pgtable_page_shift, b = c->pgtable_va_bits;
+	if ((g != 12 && g != 14 && g != 16) || b < ARM64_VA_BITS_MIN ||
+	    b > ARM64_VA_BITS_MAX)
+		return crash_error_fault(vaddr,
+					 "arm64: page walk of 0x%016" PRIx64
+					 ": no layout for %u-bit VAs with "
+					 "%u-bit pages",
+					 vaddr, b, g);
+	if (vaddr >> b != UINT64_MAX >> b)
+		return crash_error_fault(vaddr,
+					 "arm64: page walk of 0x%016" PRIx64
+					 ": not a %u-bit kernel (TTBR1) address",
+					 vaddr, b);
+	unsigned levels = arm64_levels(b, g), s = g - 3;
+	bool lpa2 = g != 16 && b == 52;
+	uint64_t table = c->pgtable_root_phys;
+	for (unsigned level = levels; level >= 1; level--) {
+		unsigned shift = g + s * (level - 1);
+		unsigned width = level == levels ? b - shift : s;
+		unsigned index = (unsigned)(vaddr >> shift) &
+				 ((1u << width) - 1);
+		int arm_level = 4 - (int)level;
+		uint8_t e[8];
+		struct crash_error *err =
+			r->read_phys(r->arg, table + 8 * (uint64_t)index, e, 8);
+		if (err)
+			return crash_error_prefix(
+				err,
+				"arm64: page walk of 0x%016" PRIx64
+				": reading level %d[%u] at 0x%" PRIx64,
+				vaddr, arm_level, index,
+				table + 8 * (uint64_t)index);
+		uint64_t raw = rd_u64(r->format, e);
+		if (!(raw & 1))
+			return crash_error_fault(
+				vaddr,
+				"arm64: page walk of 0x%016" PRIx64
+				": level %d[%u] = 0x%016" PRIx64 " is not valid",
+				vaddr, arm_level, index, raw);
+		bool is_table = raw & 2;
+		if (!is_table && (level == 1 || level == levels))
+			return crash_error_fault(
+				vaddr,
+				"arm64: page walk of 0x%016" PRIx64
+				": level %d[%u] = 0x%016" PRIx64
+				" is a block, reserved at this level",
+				vaddr, arm_level, index, raw);
+		uint64_t oa = arm64_oa(raw, g, lpa2);
+		if (level == 1 || !is_table) {
+			uint64_t mask = (UINT64_C(1) << shift) - 1;
+			*paddr_ret = (oa & ~mask) | (vaddr & mask);
+			return NULL;
+		}
+		table = oa;
+	}
+	// Not reached: level 1 always returns.
+	return crash_error_fault(vaddr, "arm64: page walk of 0x%016" PRIx64
+				 ": no level", vaddr);
 }
 
 /* 5.4+: linear map [-(1 << b), -(1 << (b - 1))), pa = va - PAGE_OFFSET(f)
@@ -83,7 +230,7 @@ static bool arm64_emit_flipped(const struct arm64_params *p, unsigned b,
 		c.image_end = UINT64_MAX;
 		c.image_phys = c.image_start - p->kimage_voffset;
 	}
-	return arm64_emit(p, &c);
+	return arm64_emit(p, b, &c);
 }
 
 /* Before 5.4: linear map [~0 << (b - 1), top); the image (4.6+) below. */
@@ -104,7 +251,7 @@ static bool arm64_emit_unflipped(const struct arm64_params *p, unsigned b)
 		c.image_end = c.linear_start;
 		c.image_phys = c.image_start - p->kimage_voffset;
 	}
-	return arm64_emit(p, &c);
+	return arm64_emit(p, b, &c);
 }
 
 static void arm64_add_bits(unsigned *list, size_t *count, unsigned bits)
@@ -121,8 +268,40 @@ static void arm64_add_bits(unsigned *list, size_t *count, unsigned bits)
 static struct crash_error *arm64_candidates(const struct xlat_reader *r,
 					    arch_candidate_fn *emit, void *arg)
 {
-	struct arm64_params p = { .emit = emit, .arg = arg };
+	struct arm64_params p = { .emit = emit, .arg = arg,
+				  .pgd_phys = UINT64_MAX };
 	p.have_voffset = arch_number(r, "kimage_voffset", &p.kimage_voffset);
+	// The page tables (4): 4.6+ only, where swapper_pg_dir is in the image.
+	uint64_t pgd, page_size = 0;
+	if (r->vmcoreinfo) {
+		struct crash_error *err =
+			vmcoreinfo_decimal(r->vmcoreinfo, "PAGESIZE", &page_size);
+		if (err)
+			crash_error_destroy(err);
+	}
+	if (page_size == 4096 || page_size == 16384 || page_size == 65536) {
+		p.page_shift = page_size == 4096 ? 12 : page_size == 16384 ? 14 : 16;
+		if (p.have_voffset && !r->pgtables_hold_machine_frames &&
+		    arch_symbol(r, "swapper_pg_dir", &pgd) &&
+		    arm64_root_usable(r, pgd - p.kimage_voffset, p.page_shift))
+			p.pgd_phys = pgd - p.kimage_voffset;
+	}
+	uint64_t stext;
+	if (p.have_voffset && p.pgd_phys != UINT64_MAX &&
+	    arch_symbol(r, "_stext", &stext)) {
+		for (size_t i = 0; i < r->range_count; i++) {
+			const struct xlat_range *l = &r->ranges[i];
+			if (l->vaddr && l->size && stext >= l->vaddr &&
+			    stext - l->vaddr < l->size &&
+			    l->vaddr - l->paddr == p.kimage_voffset &&
+			    l->size <= UINT64_MAX - l->vaddr) {
+				p.have_image_load = true;
+				p.image_load_start = l->vaddr;
+				p.image_load_end = l->vaddr + l->size;
+				break;
+			}
+		}
+	}
 	if (!arch_number(r, "PHYS_OFFSET", &p.phys_offset)) {
 		uint64_t lowest = UINT64_MAX;
 		for (size_t i = 0; i < r->range_count; i++)
@@ -175,5 +354,5 @@ const struct arch_ops arch_arm64_ops = {
 	.name = "arm64",
 	.machine = EM_AARCH64,
 	.candidates = arm64_candidates,
-	.walk = NULL,
+	.walk = arm64_walk,
 };

@@ -1,5 +1,5 @@
 #!/bin/sh
-# crash-kernel.sh [--suite S] [--arch amd64|i386] [--core-headers elf32|elf64]
+# crash-kernel.sh [--suite S] [--arch amd64|i386|arm64] [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
 #                 [--time-collectors] OUTDIR
 #
@@ -46,6 +46,14 @@
 # host's are amd64). --core-headers elf32|elf64 passes --elf32-core-headers or
 # --elf64-core-headers to kexec -p: an ELF32 or an ELF64 /proc/vmcore of the
 # same kernel. Without it kexec chooses.
+#
+# --arch arm64 crashes Debian's arm64 kernel (cached as SUITE-arm64) under
+# qemu-system-aarch64 -M virt -cpu max (TCG), console ttyAMA0, 512 MiB RAM
+# and crashkernel=192M unless --mem says otherwise, the guest's userland
+# again taken from the arm64 packages (pass --suite trixie: bookworm's
+# kexec-tools 2.0.25 writes a broken core header for bookworm's 6.1 arm64
+# kernel, see fixtures/real/README.md). Debian's arm64 vmlinuz is a plain
+# Image, which QEMU's -kernel and kexec -p both take.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -54,7 +62,7 @@ PATH=$PATH:/usr/sbin:/sbin
 MEM_MIB=384
 CRASHKERNEL=144M
 QEMU_TIMEOUT=300
-CAPTURE_APPEND="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+CAPTURE_APPEND="irqpoll nr_cpus=1 reset_devices panic=1"
 
 die() {
 	printf 'crash-kernel: FAIL: %s\n' "$*" >&2
@@ -62,12 +70,13 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] OUTDIR\n' >&2
 	exit 2
 }
 
 suite=bookworm
 arch=amd64
+mem_set=
 core_headers=
 cache=
 flood=0
@@ -109,6 +118,7 @@ while [ $# -gt 0 ]; do
 	--mem)
 		[ $# -ge 2 ] || usage
 		MEM_MIB=$2
+		mem_set=1
 		shift 2
 		;;
 	--fill)
@@ -132,8 +142,12 @@ esac
 case $MEM_MIB in
 '' | *[!0-9]*) die "--mem wants a size in MiB, got '$MEM_MIB'" ;;
 esac
+[ -n "$mem_set" ] || [ "$arch" != arm64 ] || MEM_MIB=512
 [ "$MEM_MIB" -ge 256 ] || die "--mem wants at least 256 MiB, got $MEM_MIB"
-if [ "$MEM_MIB" -gt 512 ]; then
+if [ "$MEM_MIB" -ge 512 ] && [ "$arch" = arm64 ]; then
+	# arm64's capture kernel (a ~30 MiB Image, 4 MiB-aligned) needs more.
+	CRASHKERNEL=192M
+elif [ "$MEM_MIB" -gt 512 ]; then
 	CRASHKERNEL=192M
 	# TCG boots, fills and copies more slowly with more RAM.
 	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
@@ -144,22 +158,39 @@ fi
 case $arch in
 amd64)
 	qemu="qemu-system-x86_64"
-	qemu_cpu=qemu64
+	qemu_machine="-M pc -cpu qemu64"
+	console_dev=ttyS0
 	label=$suite
 	kname=$suite
 	;;
 i386)
 	qemu="qemu-system-i386"
-	qemu_cpu=qemu32
+	qemu_machine="-M pc -cpu qemu32"
+	console_dev=ttyS0
 	label=$suite/i386
 	kname=$suite-i386
 	;;
-*) die "--arch wants amd64 or i386, got '$arch'" ;;
+arm64)
+	qemu="qemu-system-aarch64"
+	# pauth-impdef: QEMU's own pointer-auth hash, much faster under TCG.
+	qemu_machine="-M virt -cpu max,pauth-impdef=on"
+	console_dev=ttyAMA0
+	label=$suite/arm64
+	kname=$suite-arm64
+	;;
+*) die "--arch wants amd64, i386 or arm64, got '$arch'" ;;
 esac
 case $core_headers in
 '') kexec_opts= ;;
 elf32 | elf64) kexec_opts=--$core_headers-core-headers ;;
 *) die "--core-headers wants elf32 or elf64, got '$core_headers'" ;;
+esac
+
+CAPTURE_APPEND="console=$console_dev $CAPTURE_APPEND"
+case $arch in
+i386) guest_libdirs="/lib/i386-linux-gnu /usr/lib/i386-linux-gnu" ;;
+arm64) guest_libdirs="/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu" ;;
+*) guest_libdirs= ;;
 esac
 
 script_dir=$(cd "${0%/*}" && pwd)
@@ -170,7 +201,7 @@ repo_root=$(cd "$script_dir/../.." && pwd)
 
 for tool in "$qemu" busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd readelf; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		die "$tool not found (apt-get install qemu-system-x86 busybox-static kexec-tools kmod cpio)"
+		die "$tool not found (apt-get install qemu-system-x86 qemu-system-arm busybox-static kexec-tools kmod cpio)"
 done
 busybox_bin=$(command -v busybox)
 # ldd fails on a static binary, and the guests have no libc of their own.
@@ -183,7 +214,7 @@ if [ "$arch" = amd64 ]; then
 	"$script_dir/fetch-kernel.sh" "$suite" "$kdir" >/dev/null
 else
 	"$script_dir/fetch-kernel.sh" --arch "$arch" "$suite" "$kdir" >/dev/null
-	# The guest runs the i386 packages' binaries, not the host's.
+	# The guest runs the i386/arm64 packages' binaries, not the host's.
 	busybox_bin=$kdir/userland/bin/busybox
 	[ -x "$busybox_bin" ] || die "$label: $busybox_bin missing (remove $kdir and fetch again)"
 fi
@@ -213,7 +244,8 @@ tree_busybox() {
 	local applet
 	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp"
 	cp "$busybox_bin" "$1/bin/busybox"
-	for applet in $("$busybox_bin" --list); do
+	# The host's busybox names the applets: an arm64 one cannot run here.
+	for applet in $(busybox --list); do
 		[ "$applet" = busybox ] || ln -s busybox "$1/bin/$applet"
 	done
 }
@@ -293,7 +325,7 @@ tree_elf_root() {
 		fi
 		for lib in $(readelf -d "$1$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
 			found=
-			for d in /lib/i386-linux-gnu /usr/lib/i386-linux-gnu /lib /usr/lib; do
+			for d in $guest_libdirs /lib /usr/lib; do
 				if [ -e "$root$d/$lib" ]; then
 					found=$d/$lib
 					break
@@ -545,7 +577,7 @@ make_disks() {
 fill_drive=
 [ -z "$fill" ] || fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device virtio-blk-pci,drive=d3,addr=0x6"
 
-append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
+append="console=$console_dev crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
 [ -z "$fill" ] || append="$append crashkit.fill=$((MEM_MIB * 35 / 100)),$((MEM_MIB / 5))"
 [ -z "$extra_append" ] || append="$append $extra_append"
@@ -553,9 +585,9 @@ append="console=ttyS0 crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 # The first kernel gets half the limit to reach its crash, then one more
 # boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((QEMU_TIMEOUT / 2))
-# shellcheck disable=SC2086 # fill_drive is a list of qemu options, or nothing
+# shellcheck disable=SC2086 # qemu_machine and fill_drive are lists of qemu options
 qemu_boot "$label" "$first_deadline" "$console" make_disks \
-	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg -M pc -cpu "$qemu_cpu" -smp 2 -m "$MEM_MIB" \
+	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp 2 -m "$MEM_MIB" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
 	-append "$append" \

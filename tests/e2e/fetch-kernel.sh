@@ -1,5 +1,5 @@
 #!/bin/sh
-# fetch-kernel.sh [--arch amd64|i386] SUITE OUTDIR: unpack a real Debian
+# fetch-kernel.sh [--arch amd64|i386|arm64] SUITE OUTDIR: unpack a real Debian
 # kernel for QEMU tests.
 #
 # SUITE is bullseye (5.10), bookworm (6.1) or trixie (6.12). The versioned
@@ -17,6 +17,9 @@
 # busybox-static and kexec-tools i386 packages and the lib* packages in their
 # dependency closure, downloaded the same way and unpacked (dpkg-deb -x, never
 # installed) into OUTDIR/userland.
+#
+# --arch arm64 takes linux-image-arm64's linux-image-*-arm64 (unsigned), and
+# the arm64 userland the same way as i386.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -33,13 +36,14 @@ if [ $# -ge 2 ] && [ "$1" = --arch ]; then
 	arch=$2
 	shift 2
 fi
-[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386] SUITE OUTDIR"
+[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386|arm64] SUITE OUTDIR"
 suite=$1
 outdir=$2
 case $arch in
 amd64) flavour=amd64 ;;
 i386) flavour=686-pae ;;
-*) die "unknown arch '$arch' (want amd64 or i386)" ;;
+arm64) flavour=arm64 ;;
+*) die "unknown arch '$arch' (want amd64, i386 or arm64)" ;;
 esac
 case $suite in
 bullseye | bookworm | trixie) ;;
@@ -109,15 +113,17 @@ if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
 fi
 depmod -b "$outdir" "$version" || die "$suite: depmod -b $outdir $version failed"
 
-# The i386 guest's userland: busybox-static, kexec-tools and the libraries
-# they may load (every lib* package in kexec-tools' dependency closure; the
+# The i386 or arm64 guest's userland: busybox-static, kexec-tools and the libraries
+# they may load (every lib* package and zlib1g in kexec-tools' dependency
+# closure; the
 # caller copies only what /sbin/kexec's DT_NEEDED chain names).
 if [ "$arch" != amd64 ]; then
 	rm -rf "$outdir/userland"
 	mkdir -p "$outdir/userland"
 	set -- busybox-static kexec-tools
 	for p in $(apt_private apt-cache depends --recurse --no-recommends --no-suggests \
-		--no-conflicts --no-breaks --no-replaces --no-enhances kexec-tools | sed -n 's/^\(lib[^ <]*\)$/\1/p'); do
+		--no-conflicts --no-breaks --no-replaces --no-enhances kexec-tools |
+		sed -n 's/^\(lib[^ <]*\)$/\1/p; s/^\(zlib1g\)$/\1/p'); do
 		set -- "$@" "$p"
 	done
 	(cd "$apt_dir/archives" && apt_private apt-get download "$@") >"$apt_dir/download-userland.log" 2>&1 ||
@@ -130,6 +136,12 @@ if [ "$arch" != amd64 ]; then
 		[ -n "$deb" ] || die "$suite: downloaded $p but found no .deb in $apt_dir/archives"
 		dpkg-deb -x "$deb" "$outdir/userland" || die "$suite: dpkg-deb -x $deb failed"
 		rm -f "$deb"
+	done
+	# trixie's packages are merged-/usr: give the old paths.
+	for d in bin sbin lib; do
+		if [ ! -e "$outdir/userland/$d" ] && [ -d "$outdir/userland/usr/$d" ]; then
+			ln -s "usr/$d" "$outdir/userland/$d"
+		fi
 	done
 	[ -x "$outdir/userland/bin/busybox" ] || die "$suite: busybox-static:$arch has no bin/busybox"
 	[ -x "$outdir/userland/sbin/kexec" ] || die "$suite: kexec-tools:$arch has no sbin/kexec"

@@ -19,10 +19,11 @@
 # (bookworm crashed after 3000 flood records, so its ring has wrapped),
 # bookworm-6.1-i386-elf32 and bookworm-6.1-i386-elf64 (bookworm's 686-pae
 # kernel, crash-kernel.sh --arch i386 --core-headers elf32|elf64: an ELF32
-# and an ELF64 core of the same 32-bit kernel). Default: all six.
+# and an ELF64 core of the same 32-bit kernel), trixie-6.12-arm64 (trixie's
+# arm64 kernel, crash-kernel.sh --arch arm64). Default: all seven.
 #
 # --cores DIR takes existing crashes from DIR/{bullseye,bookworm,trixie,
-# bookworm-wrapped,bookworm-i386-elf32,bookworm-i386-elf64}/ (vmcore +
+# bookworm-wrapped,bookworm-i386-elf32,bookworm-i386-elf64,trixie-arm64}/ (vmcore +
 # kmsg.txt, as crash-kernel.sh leaves them) instead of crashing afresh into
 # build/real-fixtures/.
 # CRASHDMESG names the binary (default build/asan/crashdmesg).
@@ -61,6 +62,7 @@ source_of() {
 	bookworm-6.1-wrapped) echo "bookworm bookworm-wrapped 3000 amd64 -" ;;
 	bookworm-6.1-i386-elf32) echo "bookworm bookworm-i386-elf32 0 i386 elf32" ;;
 	bookworm-6.1-i386-elf64) echo "bookworm bookworm-i386-elf64 0 i386 elf64" ;;
+	trixie-6.12-arm64) echo "trixie trixie-arm64 0 arm64 -" ;;
 	*) return 1 ;;
 	esac
 }
@@ -149,7 +151,8 @@ make_one() {
 
 	# makedumpfile, its quirks undone (tests/e2e/oracles.sh). Debian's amd64
 	# build reads only x86_64 cores (on i386 ones: "vtop4_x86_64: Can't get
-	# the symbol of init_level4_pgt/init_top_pgt.", exit 1): not asked there.
+	# the symbol of init_level4_pgt/init_top_pgt.", exit 1; arm64 likewise):
+	# not asked there.
 	rm -f "$t/makedumpfile.txt"
 	if [ "$arch" != amd64 ]; then
 		:
@@ -197,7 +200,7 @@ if [ ! -x "$bin" ] || [ -d "$bin" ]; then
 fi
 mkdir -p "$work"
 [ $# -gt 0 ] || set -- bullseye-5.10 bookworm-6.1 trixie-6.12 bookworm-6.1-wrapped \
-	bookworm-6.1-i386-elf32 bookworm-6.1-i386-elf64
+	bookworm-6.1-i386-elf32 bookworm-6.1-i386-elf64 trixie-6.12-arm64
 for name in "$@"; do
 	make_one "$name"
 done

@@ -22,8 +22,8 @@
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
 # marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
 # status bit 0x8), a full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for
-# a stream: exit 5, marked incomplete) and the trimmed i386 cores (packed
-# ILP32 header).  The tmpfs check needs root to mount; without it that one
+# a stream: exit 5, marked incomplete), the trimmed i386 cores (packed
+# ILP32 header) and the trimmed arm64 core (aarch64, LP64 little-endian).  The tmpfs check needs root to mount; without it that one
 # check is reported as skipped (documented here).
 # Last line: "e2e_crashcopy: N passed, N failed".
 set -u
@@ -474,6 +474,65 @@ i386_ilp32() {
 	}
 }
 
+# arm64_lp64: the trimmed real arm64 core (fixtures/real/trixie-6.12-arm64,
+# 4 KiB pages, 52-bit VAs) becomes a kdump file whose header says aarch64
+# in the LP64 little-endian layout (utsname machine at 272, status at 424,
+# block_size at 428 = the core's PAGESIZE, the sub-header's phys_base =
+# NUMBER(PHYS_OFFSET) as makedumpfile writes it), which libkdumpfile opens as
+# aarch64 little-endian with 4 KiB pages, page-exact; -E -d 0 is page-exact
+# too and crashdmesg prints the same log from it as from the source;
+# --dump-dmesg is vmcore-dmesg's output.
+arm64_lp64() {
+	local src out s ps
+	src=fixtures/real/trixie-6.12-arm64.vmcore
+	out=$dir/arm64
+	rm -f "$out" "$out.elf"
+	ps=$(vmcoreinfo_value fixtures/real/trixie-6.12-arm64.vmcoreinfo.txt PAGESIZE)
+	[ "$ps" = 4096 ] || {
+		printf '  PAGESIZE %s, expected 4096 (Debian arm64: 4 KiB pages)\n' "$ps"
+		return 1
+	}
+	cc_run 0 "$out.err" -d 1 -l "$src" "$out" || return 1
+	s=$(dd if="$out" bs=1 skip=272 count=65 2>/dev/null | tr -d '\0')
+	[ "$s" = aarch64 ] || {
+		printf '  utsname machine "%s", expected aarch64\n' "$s"
+		return 1
+	}
+	s=$(od -An -tu4 -j 424 -N 8 -- "$out" | tr -s ' ' | sed 's/^ //')
+	[ "$s" = "2 $ps" ] || {
+		printf '  status, block_size at 424: %s, expected 2 %s\n' "$s" "$ps"
+		return 1
+	}
+	s=$(od -An -tx8 -j "$ps" -N 8 -- "$out" | tr -d ' ')
+	[ "0x${s#"${s%%[!0]*}"}" = "$(vmcoreinfo_value fixtures/real/trixie-6.12-arm64.vmcoreinfo.txt 'NUMBER(PHYS_OFFSET)')" ] || {
+		printf '  sub-header phys_base 0x%s, expected NUMBER(PHYS_OFFSET)\n' "$s"
+		return 1
+	}
+	"$python" -c '
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+a = k.attr
+# byte_order: libkdumpfile kdump_byte_order_t, 1 = KDUMP_LITTLE_ENDIAN.
+got = (a["arch.name"], a["arch.page_size"], a["arch.byte_order"], a["arch.ptr_size"], a["linux.uts.machine"])
+want = ("aarch64", int(sys.argv[2]), 1, 8, "aarch64")
+assert got == want, got
+' "$out" "$ps" || return 1
+	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$out.pages"
+	[ "$s" -eq 0 ] && grep -q 'arch aarch64' "$out.pages" || return 1
+	cc_run 0 "$out.elf.err" -E -d 0 "$src" "$out.elf" || return 1
+	"$python" tests/crashcopy_pages.py "$src" "$out.elf" 0 nokv >"$out.elf.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$out.elf.pages"
+	[ "$s" -eq 0 ] && grep -q 'arch aarch64' "$out.elf.pages" || return 1
+	"$top/build/asan/crashdmesg" -q "$out.elf" >"$out.elf.dmesg" 2>"$out.elf.dmesg.err" &&
+		same fixtures/real/trixie-6.12-arm64.dmesg "$out.elf.dmesg" || return 1
+	rm -f "$out.txt"
+	cc_run 0 "$out.txt.err" --dump-dmesg "$src" "$out.txt" &&
+		same fixtures/real/trixie-6.12-arm64.vmcore-dmesg "$out.txt"
+}
+
 # full_stream: a stream to /dev/full fails with exit 5.
 full_stream() {
 	cc_run 5 "$dir/full.err" -F -d 31 -l "$core" >/dev/full
@@ -560,6 +619,7 @@ for suite in $suites; do
 		check "ENOSPC: exit 5, NAME.incomplete with status 0x8" full_disk
 		check "i386 ELF32 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf32
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
+		check "arm64 core: aarch64 LP64 LE header, libkdumpfile aarch64, page-exact; -E page-exact, same log" arm64_lp64
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
 	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx mm c31 mdf31 cut-headers far-load h4 int.incomplete t4; do

@@ -592,6 +592,168 @@ static void test_arm64_pre_5_4(void)
 	fake_deinit(&m);
 }
 
+/* arm64 page tables (lib/arch/arm64.c (4)): 4 KiB granule, @b-bit VAs,
+ * tables handed out from a64_next.  Descriptors carry AF (bit 10) and,
+ * without LPA2, SH = inner shareable (bits 9:8), which the walk must mask. */
+static uint64_t a64_next;
+
+static uint64_t a64_enc(uint64_t pa, bool lpa2)
+{
+	if (lpa2)
+		return (pa & UINT64_C(0x0003fffffffff000)) | (pa >> 50 & 3) << 8 |
+		       0x400;
+	return pa | 0x700;
+}
+
+static uint64_t a64_dec(uint64_t e, bool lpa2)
+{
+	if (lpa2)
+		return (e & UINT64_C(0x0003fffffffff000)) | (e >> 8 & 3) << 50;
+	return e & UINT64_C(0x0000fffffffff000);
+}
+
+/* Map @va to @pa: a page (@stop 1) or a block at ARM level 4 - @stop. */
+static void a64_map(struct fake_mem *m, uint64_t root, unsigned b,
+		    uint64_t va, uint64_t pa, unsigned stop)
+{
+	unsigned levels = (b - 12 + 8) / 9;
+	bool lpa2 = b == 52;
+	uint64_t table = root;
+	for (unsigned level = levels;; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		unsigned width = level == levels ? b - shift : 9;
+		uint64_t ea = table + 8 * ((va >> shift) & ((1u << width) - 1));
+		if (level == stop) {
+			fake_put_u64(m, ea, a64_enc(pa, lpa2) | (level == 1 ? 3 : 1));
+			return;
+		}
+		uint64_t e = rd_u64(&m->format, fake_ptr(m, ea));
+		if (!e) {
+			e = a64_enc(a64_next, lpa2) | 3;
+			a64_next += 0x1000;
+			fake_put_u64(m, ea, e);
+		}
+		table = a64_dec(e, lpa2);
+	}
+}
+
+/* 6.x with @b-bit VAs: linear map from PT_LOAD 0x40000000 (2 MiB), the
+ * image PT_LOAD at 0xffff800080000000 -> 0x40200000 (1 MiB) holding
+ * init_uts_ns, swapper_pg_dir at 0x40230000 and the other tables. */
+static void a64_setup(struct fake_mem *m, unsigned b)
+{
+	char vi[512];
+	fake_init(m, EM_AARCH64, RD_LITTLE_ENDIAN, 8);
+	fake_add(m, 0x40000000, 0x200000, 0);
+	fake_add(m, 0x40200000, 0x100000, UINT64_C(0xffff800080000000));
+	fake_put_uts(m, 0x40220000, "6.12.0");
+	snprintf(vi, sizeof(vi),
+		 "OSRELEASE=6.12.0\nPAGESIZE=4096\nNUMBER(VA_BITS)=%u\n"
+		 "NUMBER(TCR_EL1_T1SZ)=%u\n"
+		 "NUMBER(kimage_voffset)=0xffff80003fe00000\n"
+		 "NUMBER(PHYS_OFFSET)=0x40000000\n"
+		 "SYMBOL(_stext)=ffff800080010000\n"
+		 "SYMBOL(swapper_pg_dir)=ffff800080030000\n"
+		 "SYMBOL(init_uts_ns)=ffff800080020000\n",
+		 b, 64 - b);
+	fake_vmcoreinfo(m, vi);
+	a64_next = 0x40231000;
+	// The linear map's first 2 MiB (xlat.c valid (5) walks it).
+	a64_map(m, 0x40230000, b, (uint64_t)0 - (UINT64_C(1) << b),
+		0x40000000, 2);
+	// vmemmap: a 4 KiB page; vmalloc: a 2 MiB block.
+	a64_map(m, 0x40230000, b, UINT64_C(0xfffffc0000001000), 0x40100000, 1);
+	a64_map(m, 0x40230000, b, UINT64_C(0xffff800090000000), 0x40000000, 2);
+}
+
+static void test_arm64_walk_48(void)
+{
+	struct fake_mem m;
+	a64_setup(&m, 48);
+	fake_put_u64(&m, 0x40100ff8, 0x5a5a);
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "linear map below the image (5.4+)");
+		CHECK(m.warning_count == 0);
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xffff000000000123)), 0x40000123);
+		// The image rule holds only the kernel-text PT_LOAD (5) ...
+		CHECK_EQ_U64(kv(x, UINT64_C(0xffff800080020010)), 0x40220010);
+		// ... so vmemmap and vmalloc go through the page tables.
+		CHECK_EQ_U64(kv(x, UINT64_C(0xfffffc0000001ff8)), 0x40100ff8);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xffff800090123456)), 0x40123456);
+		uint64_t v = 0, pa;
+		CHECK_OK(xlat_read_ptr_kv(x, UINT64_C(0xfffffc0000001ff8), &v));
+		CHECK_EQ_U64(v, 0x5a5a);
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xffff8000a0000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "arm64: page walk of 0xffff8000a0000000: level 2[256] "
+			  "= 0x0000000000000000 is not valid");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0x0000800000000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "arm64: page walk of 0x0000800000000000: not a 48-bit "
+			  "kernel (TTBR1) address");
+		// A block descriptor at the last level is reserved (the
+		// vmemmap page's table is the fifth allocated: 0x40235000).
+		fake_put_u64(&m, 0x40235008, 0x40101000 | 0x401);
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xfffffc0000001000), &pa),
+			  CRASH_ERR_FAULT,
+			  "arm64: page walk of 0xfffffc0000001000: level 3[1] = "
+			  "0x0000000040101401 is a block, reserved at this level");
+	}
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
+static void test_arm64_empty_root(void)
+{
+	// swapper_pg_dir all zero (a synthetic dump, or one trimmed without
+	// its tables): no tables, the rules alone, no warning.
+	struct fake_mem m;
+	a64_setup(&m, 48);
+	memset(fake_ptr(&m, 0x40230000), 0, 0x1000);
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "linear map below the image (5.4+)");
+		CHECK(m.warning_count == 0);
+		check_hostname(x);
+		// The image rule is not cut without tables (5).
+		CHECK_EQ_U64(kv(x, UINT64_C(0xffff800090000000)),
+			     UINT64_C(0x50200000));
+	}
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
+static void test_arm64_walk_52_lpa2(void)
+{
+	// 4 KiB pages, 52-bit VAs: five levels, output address bits 51:50 in
+	// descriptor bits 9:8 (FEAT_LPA2).
+	struct fake_mem m;
+	a64_setup(&m, 52);
+	fake_add(&m, UINT64_C(0xc000000000000), 0x1000, 0);
+	a64_map(&m, 0x40230000, 52, UINT64_C(0xfffffc0000002000),
+		UINT64_C(0xc000000000000), 1);
+	fake_put_u64(&m, UINT64_C(0xc000000000010), 0x7777);
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "linear map below the image (5.4+)");
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xfff0000000000123)), 0x40000123);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xfffffc0000001010)), 0x40100010);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xfffffc0000002010)),
+			     UINT64_C(0xc000000000010));
+		uint64_t v = 0;
+		CHECK_OK(xlat_read_ptr_kv(x, UINT64_C(0xfffffc0000002010), &v));
+		CHECK_EQ_U64(v, 0x7777);
+	}
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
 static void test_s390x(void)
 {
 	struct fake_mem m;
@@ -677,6 +839,9 @@ int main(void)
 	RUN(test_i386_vmsplit);
 	RUN(test_arm64_52_on_48);
 	RUN(test_arm64_pre_5_4);
+	RUN(test_arm64_walk_48);
+	RUN(test_arm64_walk_52_lpa2);
+	RUN(test_arm64_empty_root);
 	RUN(test_s390x);
 	RUN(test_riscv64);
 	return test_summary("xlat");
