@@ -36,7 +36,9 @@
  * address; the identity rule is then cut to the PT_LOADs' end so that
  * addresses above it (vmemmap) take the walk.  A root page that is not in
  * the dump (trimmed cores) or whose first entry's type bits disagree with
- * another entry's gives no tables: the identity rule alone, as before.
+ * another entry's (or holds a zero entry) gives no tables; a walking
+ * candidate that does not validate is followed by the identity rule alone,
+ * as before the walk existed.
  *
  * (5) The kdump swap of the crashkernel region with low memory is
  * already undone by /proc/vmcore's PT_LOADs; nothing to do here.
@@ -68,7 +70,9 @@ static int s390x_root_type(const struct xlat_reader *r, uint64_t phys)
 	bool valid = false;
 	for (size_t i = 0; i < sizeof(buf); i += 8) {
 		uint64_t e = rd_u64(r->format, buf + i);
-		if ((e & S390X_TYPE_MASK) != type)
+		// An all-zero entry is no Linux table's: empty ones are
+		// type | invalid, and no table or frame sits at 0 (lowcore).
+		if (e == 0 || (e & S390X_TYPE_MASK) != type)
 			return -1;
 		valid = valid || !(e & S390X_INVALID);
 	}
@@ -172,11 +176,14 @@ static struct crash_error *s390x_candidates(const struct xlat_reader *r,
 			end = r->ranges[i].paddr + r->ranges[i].size;
 	if (arch_symbol(r, "swapper_pg_dir", &root) && end > 0 &&
 	    (type = s390x_root_type(r, root)) >= 0) {
-		identity.method = "identity mapping (up to 6.9), page tables "
-				  "at swapper_pg_dir";
-		identity.linear_end = end;
-		identity.pgtable_root_phys = root;
-		identity.pgtable_levels = (unsigned)type + 2;
+		struct arch_candidate walked = identity;
+		walked.method = "identity mapping (up to 6.9), page tables "
+				"at swapper_pg_dir";
+		walked.linear_end = end;
+		walked.pgtable_root_phys = root;
+		walked.pgtable_levels = (unsigned)type + 2;
+		if (!emit(arg, &walked))
+			return NULL;
 	}
 	emit(arg, &identity);
 	return NULL;

@@ -866,6 +866,31 @@ static void test_s390x_walk(void)
 	xlat_destroy(x);
 	vmcoreinfo_destroy(m.vi);
 
+	// A root that parses but whose walk disagrees with the identity map
+	// (segment entry 0 now points at 1 MiB): the identity rule alone.
+	fake_put_u64(&m, r3 + 8 * 5, 0x24);
+	fake_put_u64(&m, seg0, 0x100000 | 0x400);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=10000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// An all-zero root page (synthetic cores): no tables.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=30000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
 	// The root page not in the dump (a trimmed core): identity alone.
 	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
 			    "SYMBOL(init_uts_ns)=5000\n"
