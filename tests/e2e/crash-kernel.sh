@@ -181,7 +181,9 @@ elif [ "$MEM_MIB" -gt 512 ]; then
 	# TCG boots, fills and copies more slowly with more RAM.
 	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
 fi
-[ -z "$fill" ] || [ "$arch" != i386 ] || die "--fill is for --arch amd64 or arm64 (no i386 compiler)"
+case $fill,$arch in
+1,i386 | 1,s390x) die "--fill is for --arch amd64 or arm64 (fill.c is built for those only)" ;;
+esac
 [ -z "$time_collectors" ] || [ "$arch" = amd64 ] || die "--time-collectors is for --arch amd64"
 [ -z "$time_collectors" ] || QEMU_TIMEOUT=$((QEMU_TIMEOUT + 900))
 case $arch in
