@@ -1320,7 +1320,14 @@ static struct crash_error *plan_loads(const struct vmcore *vm,
 				}
 				loads[count++] = (struct out_load){
 					.paddr = a,
-					.vaddr = s->vaddr ? s->vaddr + (a - s->paddr) : 0,
+					// p_vaddr 0 means "no virtual address",
+					// except at p_paddr 0: s390x's kdump
+					// kernel writes its identity-mapped RAM
+					// (virtual = physical) as one PT_LOAD
+					// at 0/0, and vmcore-dmesg translates
+					// through the p_vaddr we keep.
+					.vaddr = s->vaddr || s->paddr == 0 ?
+						 s->vaddr + (a - s->paddr) : 0,
 					.size = b - a + 1,
 				};
 				// The PT_NOTE too must fit below PN_XNUM.

@@ -1,7 +1,7 @@
 #!/bin/sh
-# crash-kernel.sh [--suite S] [--arch amd64|i386|arm64] [--core-headers elf32|elf64]
+# crash-kernel.sh [--suite S] [--arch amd64|i386|arm64|s390x] [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
-#                 [--time-collectors] OUTDIR
+#                 [--time-collectors] [--kernel DIR] OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -58,6 +58,22 @@
 # kexec-tools 2.0.25 writes a broken core header for bookworm's 6.1 arm64
 # kernel, see fixtures/real/README.md). Debian's arm64 vmlinuz is a plain
 # Image, which QEMU's -kernel and kexec -p both take.
+#
+# --arch s390x crashes Debian's s390x kernel (cached as SUITE-s390x) under
+# qemu-system-s390x -M s390-ccw-virtio -cpu max (TCG), console ttysclp0
+# (the SCLP VT220 console), disks virtio-blk-ccw (virtio_ccw is built in),
+# 512 MiB RAM and crashkernel=192M unless --mem says otherwise, the guest's
+# userland from the s390x packages. Debian's s390x kernels are built without
+# CONFIG_CRASH_DUMP (bookworm 6.1: no crashkernel= reservation, so kexec -p
+# has nowhere to load; trixie 6.12: no CONFIG_KEXEC either), so with them the
+# first kernel fails at kexec -p and says so; a kernel built with
+# CONFIG_KEXEC and CONFIG_CRASH_DUMP gets through.
+#
+# --kernel DIR boots the kernel in DIR (DIR/vmlinuz, DIR/version,
+# DIR/lib/modules/VERSION with modules.dep and modules.builtin, as
+# fetch-kernel.sh leaves them) instead of the suite's, with the suite's
+# userland; tests/e2e/build-s390x-kernel.sh makes such a DIR from Debian's
+# kernel source.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -74,7 +90,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -87,6 +103,7 @@ flood=0
 extra_append=
 fill=
 time_collectors=
+kernel_dir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -133,6 +150,11 @@ while [ $# -gt 0 ]; do
 		time_collectors=1
 		shift
 		;;
+	--kernel)
+		[ $# -ge 2 ] || usage
+		kernel_dir=$2
+		shift 2
+		;;
 	--) shift && break ;;
 	-*) usage ;;
 	*) break ;;
@@ -146,17 +168,22 @@ esac
 case $MEM_MIB in
 '' | *[!0-9]*) die "--mem wants a size in MiB, got '$MEM_MIB'" ;;
 esac
-[ -n "$mem_set" ] || [ "$arch" != arm64 ] || MEM_MIB=512
+case $arch in
+arm64 | s390x) [ -n "$mem_set" ] || MEM_MIB=512 ;;
+esac
 [ "$MEM_MIB" -ge 256 ] || die "--mem wants at least 256 MiB, got $MEM_MIB"
-if [ "$MEM_MIB" -ge 512 ] && [ "$arch" = arm64 ]; then
-	# arm64's capture kernel (a ~30 MiB Image, 4 MiB-aligned) needs more.
+if [ "$MEM_MIB" -ge 512 ] && { [ "$arch" = arm64 ] || [ "$arch" = s390x ]; }; then
+	# arm64's capture kernel (a ~30 MiB Image, 4 MiB-aligned) needs more;
+	# so does s390x's.
 	CRASHKERNEL=192M
 elif [ "$MEM_MIB" -gt 512 ]; then
 	CRASHKERNEL=192M
 	# TCG boots, fills and copies more slowly with more RAM.
 	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
 fi
-[ -z "$fill" ] || [ "$arch" != i386 ] || die "--fill is for --arch amd64 or arm64 (no i386 compiler)"
+case $fill,$arch in
+1,i386 | 1,s390x) die "--fill is for --arch amd64 or arm64 (fill.c is built for those only)" ;;
+esac
 [ -z "$time_collectors" ] || [ "$arch" = amd64 ] || die "--time-collectors is for --arch amd64"
 [ -z "$time_collectors" ] || QEMU_TIMEOUT=$((QEMU_TIMEOUT + 900))
 case $arch in
@@ -182,7 +209,14 @@ arm64)
 	label=$suite/arm64
 	kname=$suite-arm64
 	;;
-*) die "--arch wants amd64, i386 or arm64, got '$arch'" ;;
+s390x)
+	qemu="qemu-system-s390x"
+	qemu_machine="-M s390-ccw-virtio -cpu max"
+	console_dev=ttysclp0
+	label=$suite/s390x
+	kname=$suite-s390x
+	;;
+*) die "--arch wants amd64, i386, arm64 or s390x, got '$arch'" ;;
 esac
 case $core_headers in
 '') kexec_opts= ;;
@@ -194,6 +228,7 @@ CAPTURE_APPEND="console=$console_dev $CAPTURE_APPEND"
 case $arch in
 i386) guest_libdirs="/lib/i386-linux-gnu /usr/lib/i386-linux-gnu" ;;
 arm64) guest_libdirs="/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu" ;;
+s390x) guest_libdirs="/lib/s390x-linux-gnu /usr/lib/s390x-linux-gnu" ;;
 *) guest_libdirs= ;;
 esac
 
@@ -205,7 +240,7 @@ repo_root=$(cd "$script_dir/../.." && pwd)
 
 for tool in "$qemu" busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd readelf; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		die "$tool not found (apt-get install qemu-system-x86 qemu-system-arm busybox-static kexec-tools kmod cpio)"
+		die "$tool not found (apt-get install qemu-system-x86 qemu-system-arm qemu-system-s390x busybox-static kexec-tools kmod cpio)"
 done
 busybox_bin=$(command -v busybox)
 # ldd fails on a static binary, and the guests have no libc of their own.
@@ -221,6 +256,14 @@ else
 	# The guest runs the i386/arm64 packages' binaries, not the host's.
 	busybox_bin=$kdir/userland/bin/busybox
 	[ -x "$busybox_bin" ] || die "$label: $busybox_bin missing (remove $kdir and fetch again)"
+fi
+udir=$kdir
+if [ -n "$kernel_dir" ]; then
+	if [ ! -f "$kernel_dir/vmlinuz" ] || [ ! -f "$kernel_dir/version" ]; then
+		die "--kernel $kernel_dir lacks vmlinuz or version"
+	fi
+	kdir=$(cd "$kernel_dir" && pwd)
+	label="$label (kernel $kdir)"
 fi
 version=$(cat "$kdir/version")
 
@@ -254,8 +297,8 @@ tree_busybox() {
 	done
 }
 
-# tree_modules DIR [MODULE...]: virtio_pci, virtio_blk and the MODULEs with
-# their dependencies, decompressed, and lib/modules/load-order naming them in
+# tree_modules DIR [MODULE...]: virtio_pci (not on s390x: virtio_ccw is built
+# in), virtio_blk and the MODULEs with their dependencies, decompressed, and lib/modules/load-order naming them in
 # insmod order.
 tree_modules() {
 	local mod line path name order dir
@@ -264,7 +307,9 @@ tree_modules() {
 	mkdir -p "$dir/lib/modules"
 	order=$dir/lib/modules/load-order
 	: >"$order"
-	for mod in virtio_pci virtio_blk "$@"; do
+	set -- virtio_blk "$@"
+	[ "$arch" = s390x ] || set -- virtio_pci "$@"
+	for mod in "$@"; do
 		modprobe -d "$kdir" -S "$version" --show-depends "$mod" >"$work/deps" ||
 			die "$label: modprobe --show-depends $mod failed in $kdir"
 		while read -r line; do
@@ -380,19 +425,35 @@ fi
 while read -r m; do
 	insmod "/lib/modules/$m" || fail "capture: insmod $m"
 done </lib/modules/load-order
-i=0
-while [ ! -b /dev/vdb ]; do
-	i=$((i + 1))
-	[ "$i" -le 30 ] || fail "capture: no /dev/vdb"
-	sleep 1
-done
+# disk N NAME: the block device whose virtio serial is crashkitN (s390x's
+# virtio-ccw disks probe in any order), else /dev/NAME; waits up to 30 s.
+disk() {
+	local i d
+	i=0
+	while [ "$i" -le 30 ]; do
+		for d in /sys/block/vd*; do
+			if [ "$(cat "$d/serial" 2>/dev/null)" = "crashkit$1" ] && [ -b "/dev/${d##*/}" ]; then
+				echo "/dev/${d##*/}"
+				return 0
+			fi
+		done
+		[ -e "/sys/block/$2/serial" ] || [ ! -b "/dev/$2" ] || {
+			echo "/dev/$2"
+			return 0
+		}
+		i=$((i + 1))
+		sleep 1
+	done
+	return 1
+}
+vdb=$(disk 2 vdb) || fail "capture: no /dev/vdb"
 [ -e /proc/vmcore ] || fail "capture: no /proc/vmcore"
 size=$(stat -c %s /proc/vmcore)
 echo "crashkit-e2e: copying /proc/vmcore ($size bytes)"
-dd if=/proc/vmcore of=/dev/vdb bs=1M seek=1 conv=fsync 2>/tmp/dd.log ||
+dd if=/proc/vmcore of="$vdb" bs=1M seek=1 conv=fsync 2>/tmp/dd.log ||
 	fail "capture: dd /proc/vmcore: $(tail -n 1 /tmp/dd.log)"
 printf 'CRASHKIT-VMCORE %s\n' "$size" >/tmp/header
-dd if=/tmp/header of=/dev/vdb conv=notrunc,fsync 2>/dev/null || fail "capture: header write"
+dd if=/tmp/header of="$vdb" conv=notrunc,fsync 2>/dev/null || fail "capture: header write"
 echo "crashkit-e2e: vmcore saved"
 poweroff -f
 GUEST
@@ -416,12 +477,28 @@ mount -t devtmpfs devtmpfs /dev
 while read -r m; do
 	insmod "/lib/modules/$m" || fail "insmod $m"
 done </lib/modules/load-order
-i=0
-while [ ! -b /dev/vda ]; do
-	i=$((i + 1))
-	[ "$i" -le 30 ] || fail "no /dev/vda"
-	sleep 1
-done
+# disk N NAME: the block device whose virtio serial is crashkitN (s390x's
+# virtio-ccw disks probe in any order), else /dev/NAME; waits up to 30 s.
+disk() {
+	local i d
+	i=0
+	while [ "$i" -le 30 ]; do
+		for d in /sys/block/vd*; do
+			if [ "$(cat "$d/serial" 2>/dev/null)" = "crashkit$1" ] && [ -b "/dev/${d##*/}" ]; then
+				echo "/dev/${d##*/}"
+				return 0
+			fi
+		done
+		[ -e "/sys/block/$2/serial" ] || [ ! -b "/dev/$2" ] || {
+			echo "/dev/$2"
+			return 0
+		}
+		i=$((i + 1))
+		sleep 1
+	done
+	return 1
+}
+vda=$(disk 1 vda) || fail "no /dev/vda"
 
 # kmsg_put: /tmp/msg as one write() to /dev/kmsg, so one record.
 kmsg_put() {
@@ -478,7 +555,7 @@ kexec -p $kexec_opts /vmlinuz --initrd=/capture.cpio.gz --append="$(cat /capture
 	fail "kexec -p: $(tail -n 1 /out/kexec.log)"
 [ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || fail "kexec -p loaded nothing"
 tar -cf /tmp/out.tar -C /out . || fail "tar of /out"
-dd if=/tmp/out.tar of=/dev/vda bs=64k conv=fsync 2>/dev/null || fail "write to /dev/vda"
+dd if=/tmp/out.tar of="$vda" bs=64k conv=fsync 2>/dev/null || fail "write to $vda"
 
 # crashkit.fill=USER,CACHE (MiB): page cache on ext2 (buffer heads, so
 # PG_private) and tmpfs, anonymous memory held by /fill, the rest free.
@@ -563,7 +640,7 @@ fi
 if [ "$arch" = amd64 ]; then
 	tree_elf "$work/first" "$(command -v kexec)"
 else
-	tree_elf_root "$work/first" "$kdir/userland" /sbin/kexec
+	tree_elf_root "$work/first" "$udir/userland" /sbin/kexec
 fi
 [ -z "$kexec_opts" ] || printf '%s\n' "$kexec_opts" >"$work/first/kexec.opts"
 cp "$kdir/vmlinuz" "$work/first/vmlinuz"
@@ -583,8 +660,16 @@ make_disks() {
 		mkfs.ext2 -q -F "$work/disk3.img" >/dev/null 2>&1 || die "mkfs.ext2 $work/disk3.img failed (apt-get install e2fsprogs)"
 	fi
 }
+# blk N: the -device for disk N (vda, vdb, vdc in that order).
+blk() {
+	if [ "$arch" = s390x ]; then
+		printf 'virtio-blk-ccw,drive=d%s,devno=fe.0.000%s,serial=crashkit%s' "$1" "$1" "$1"
+	else
+		printf 'virtio-blk-pci,drive=d%s,addr=0x%s,serial=crashkit%s' "$1" "$(($1 + 3))" "$1"
+	fi
+}
 fill_drive=
-[ -z "$fill" ] || fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device virtio-blk-pci,drive=d3,addr=0x6"
+[ -z "$fill" ] || fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device $(blk 3)"
 
 append="console=$console_dev crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
@@ -602,8 +687,8 @@ qemu_boot "$label" "$first_deadline" "$console" make_disks \
 	-nographic -no-reboot -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
 	-append "$append" \
-	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1,addr=0x4 \
-	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device virtio-blk-pci,drive=d2,addr=0x5 \
+	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device "$(blk 1)" \
+	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device "$(blk 2)" \
 	$fill_drive
 rc=$qemu_rc seconds=$qemu_seconds
 case $rc in

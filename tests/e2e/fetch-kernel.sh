@@ -1,5 +1,5 @@
 #!/bin/sh
-# fetch-kernel.sh [--arch amd64|i386|arm64] SUITE OUTDIR: unpack a real Debian
+# fetch-kernel.sh [--arch amd64|i386|arm64|s390x] SUITE OUTDIR: unpack a real Debian
 # kernel for QEMU tests.
 #
 # SUITE is bullseye (5.10), bookworm (6.1) or trixie (6.12). The versioned
@@ -19,7 +19,8 @@
 # installed) into OUTDIR/userland.
 #
 # --arch arm64 takes linux-image-arm64's linux-image-*-arm64 (unsigned), and
-# the arm64 userland the same way as i386.
+# the arm64 userland the same way as i386. --arch s390x likewise takes
+# linux-image-s390x's linux-image-*-s390x and the s390x userland.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -36,14 +37,15 @@ if [ $# -ge 2 ] && [ "$1" = --arch ]; then
 	arch=$2
 	shift 2
 fi
-[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386|arm64] SUITE OUTDIR"
+[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386|arm64|s390x] SUITE OUTDIR"
 suite=$1
 outdir=$2
 case $arch in
 amd64) flavour=amd64 ;;
 i386) flavour=686-pae ;;
 arm64) flavour=arm64 ;;
-*) die "unknown arch '$arch' (want amd64, i386 or arm64)" ;;
+s390x) flavour=s390x ;;
+*) die "unknown arch '$arch' (want amd64, i386, arm64 or s390x)" ;;
 esac
 case $suite in
 bullseye | bookworm | trixie) ;;
@@ -89,8 +91,9 @@ apt_private apt-get update >"$apt_dir/update.log" 2>&1 ||
 pkg=$(apt_private apt-cache depends "linux-image-$flavour" |
 	sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-$flavour\)\$/\1/p" | head -n 1)
 [ -n "$pkg" ] || die "$suite: linux-image-$flavour has no linux-image-*-$flavour dependency"
-# The -unsigned twin has the same kernel without a signature; take it if there.
-if apt_private apt-cache show "$pkg-unsigned" >/dev/null 2>&1; then
+# The -unsigned twin has the same kernel without a signature; take it if there
+# (a real package: trixie's s390x kernel only Provides its -unsigned name).
+if apt_private apt-cache show "$pkg-unsigned" 2>/dev/null | grep -q '^Package:'; then
 	pkg=$pkg-unsigned
 fi
 version=${pkg#linux-image-}
@@ -113,7 +116,7 @@ if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
 fi
 depmod -b "$outdir" "$version" || die "$suite: depmod -b $outdir $version failed"
 
-# The i386 or arm64 guest's userland: busybox-static, kexec-tools and the libraries
+# The i386, arm64 or s390x guest's userland: busybox-static, kexec-tools and the libraries
 # they may load (every lib* package and zlib1g in kexec-tools' dependency
 # closure; the
 # caller copies only what /sbin/kexec's DT_NEEDED chain names).

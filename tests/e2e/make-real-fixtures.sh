@@ -20,10 +20,14 @@
 # bookworm-6.1-i386-elf32 and bookworm-6.1-i386-elf64 (bookworm's 686-pae
 # kernel, crash-kernel.sh --arch i386 --core-headers elf32|elf64: an ELF32
 # and an ELF64 core of the same 32-bit kernel), trixie-6.12-arm64 (trixie's
-# arm64 kernel, crash-kernel.sh --arch arm64). Default: all seven.
+# arm64 kernel, crash-kernel.sh --arch arm64), bookworm-6.1-s390x (bookworm's
+# linux-source-6.1 built for s390x by build-s390x-kernel.sh, with the kdump
+# support Debian's s390x kernels lack, crash-kernel.sh --arch s390x --kernel).
+# Default: all eight.
 #
 # --cores DIR takes existing crashes from DIR/{bullseye,bookworm,trixie,
-# bookworm-wrapped,bookworm-i386-elf32,bookworm-i386-elf64,trixie-arm64}/ (vmcore +
+# bookworm-wrapped,bookworm-i386-elf32,bookworm-i386-elf64,trixie-arm64,
+# bookworm-s390x}/ (vmcore +
 # kmsg.txt, as crash-kernel.sh leaves them) instead of crashing afresh into
 # build/real-fixtures/.
 # CRASHDMESG names the binary (default build/asan/crashdmesg).
@@ -63,6 +67,7 @@ source_of() {
 	bookworm-6.1-i386-elf32) echo "bookworm bookworm-i386-elf32 0 i386 elf32" ;;
 	bookworm-6.1-i386-elf64) echo "bookworm bookworm-i386-elf64 0 i386 elf64" ;;
 	trixie-6.12-arm64) echo "trixie trixie-arm64 0 arm64 -" ;;
+	bookworm-6.1-s390x) echo "bookworm bookworm-s390x 0 s390x -" ;;
 	*) return 1 ;;
 	esac
 }
@@ -99,6 +104,11 @@ make_one() {
 		set -- --suite "$suite" --flood "$flood"
 		[ "$arch" = amd64 ] || set -- "$@" --arch "$arch"
 		[ "$headers" = - ] || set -- "$@" --core-headers "$headers"
+		if [ "$arch" = s390x ]; then
+			sh tests/e2e/build-s390x-kernel.sh "$work/s390x-build" "$work/s390x-kernel" >/dev/null ||
+				die "$name: build-s390x-kernel.sh failed"
+			set -- "$@" --kernel "$work/s390x-kernel"
+		fi
 		sh tests/e2e/crash-kernel.sh "$@" "$src" ||
 			die "$name: crash-kernel.sh $* failed"
 	fi
@@ -200,7 +210,7 @@ if [ ! -x "$bin" ] || [ -d "$bin" ]; then
 fi
 mkdir -p "$work"
 [ $# -gt 0 ] || set -- bullseye-5.10 bookworm-6.1 trixie-6.12 bookworm-6.1-wrapped \
-	bookworm-6.1-i386-elf32 bookworm-6.1-i386-elf64 trixie-6.12-arm64
+	bookworm-6.1-i386-elf32 bookworm-6.1-i386-elf64 trixie-6.12-arm64 bookworm-6.1-s390x
 for name in "$@"; do
 	make_one "$name"
 done

@@ -550,6 +550,68 @@ assert got == want, got
 		same fixtures/real/trixie-6.12-arm64.vmcore-dmesg "$out.txt"
 }
 
+# s390x_be: the trimmed real s390x core (fixtures/real/bookworm-6.1-s390x,
+# big-endian ELF64, EM_S390, RAM identity-mapped from physical 0) becomes a
+# kdump file whose header is big-endian (signature, then version 6 as a
+# big-endian word), says s390x at utsname machine (272), status 2 and
+# block_size 4096 big-endian at 424/428, which libkdumpfile opens as s390x
+# big-endian with 8-byte pointers and 4 KiB pages, page-exact; -E -d 0 is a
+# big-endian EM_S390 ELF, page-exact, and crashdmesg prints the fixture's log
+# from it; --dump-dmesg equals the fixture's vmcore-dmesg output.
+s390x_be() {
+	local src out s
+	src=fixtures/real/bookworm-6.1-s390x.vmcore
+	out=$dir/s390x
+	rm -f "$out" "$out.elf"
+	s=$(vmcoreinfo_value fixtures/real/bookworm-6.1-s390x.vmcoreinfo.txt PAGESIZE)
+	[ "$s" = 4096 ] || {
+		printf '  PAGESIZE %s, expected 4096\n' "$s"
+		return 1
+	}
+	cc_run 0 "$out.err" -d 1 -l "$src" "$out" || return 1
+	s=$(od -An -tx1 -j 8 -N 4 -- "$out" | tr -d ' ')
+	[ "$s" = 00000006 ] || {
+		printf '  header version bytes %s, expected 00000006 (big-endian 6)\n' "$s"
+		return 1
+	}
+	s=$(dd if="$out" bs=1 skip=272 count=65 2>/dev/null | tr -d '\0')
+	[ "$s" = s390x ] || {
+		printf '  utsname machine "%s", expected s390x\n' "$s"
+		return 1
+	}
+	s=$(od -An -tx1 -j 424 -N 8 -- "$out" | tr -d ' ')
+	[ "$s" = 0000000200001000 ] || {
+		printf '  status, block_size bytes at 424: %s, expected 0000000200001000 (big-endian 2, 4096)\n' "$s"
+		return 1
+	}
+	"$python" -c '
+import sys, kdumpfile
+a = kdumpfile.kdumpfile(sys.argv[1]).attr
+# byte_order: libkdumpfile kdump_byte_order_t, 0 = KDUMP_BIG_ENDIAN.
+got = (a["arch.name"], a["arch.page_size"], a["arch.byte_order"], a["arch.ptr_size"], a["linux.uts.machine"])
+assert got == ("s390x", 4096, 0, 8, "s390x"), got
+' "$out" || return 1
+	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$out.pages"
+	[ "$s" -eq 0 ] && grep -q 'arch s390x' "$out.pages" || return 1
+	cc_run 0 "$out.elf.err" -E -d 0 "$src" "$out.elf" || return 1
+	s=$(od -An -tx1 -j 5 -N 1 -- "$out.elf" | tr -d ' ')$(od -An -tx1 -j 18 -N 2 -- "$out.elf" | tr -d ' ')
+	[ "$s" = 020016 ] || {
+		printf '  -E: EI_DATA, e_machine bytes %s, expected 02 0016 (big-endian EM_S390)\n' "$s"
+		return 1
+	}
+	"$python" tests/crashcopy_pages.py "$src" "$out.elf" 0 nokv >"$out.elf.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$out.elf.pages"
+	[ "$s" -eq 0 ] && grep -q 'arch s390x' "$out.elf.pages" || return 1
+	"$top/build/asan/crashdmesg" -q "$out.elf" >"$out.elf.dmesg" 2>"$out.elf.dmesg.err" &&
+		same fixtures/real/bookworm-6.1-s390x.dmesg "$out.elf.dmesg" || return 1
+	rm -f "$out.txt"
+	cc_run 0 "$out.txt.err" --dump-dmesg "$src" "$out.txt" &&
+		same fixtures/real/bookworm-6.1-s390x.vmcore-dmesg "$out.txt"
+}
+
 # full_stream: a stream to /dev/full fails with exit 5.
 full_stream() {
 	cc_run 5 "$dir/full.err" -F -d 31 -l "$core" >/dev/full
@@ -725,6 +787,7 @@ for suite in $suites; do
 		check "i386 ELF32 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf32
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 		check "arm64 core: aarch64 LP64 LE header, libkdumpfile aarch64, page-exact; -E page-exact, same log" arm64_lp64
+		check "s390x core: big-endian s390x header, libkdumpfile s390x BE, page-exact; -E page-exact, same log" s390x_be
 	fi
 	# The dumps are ~20-60 MB each: keep only the logs.
 	for f in d1l d1c d1z d31l d31c d31z e0 e31 flat flat.mdf flat.cc j jf fx mm c31 mdf31 cut-headers far-load h4 int.incomplete t4; do

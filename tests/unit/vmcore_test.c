@@ -1065,6 +1065,54 @@ static void test_write_minimal_elf32_be(void)
 	vmcore_close(vm);
 }
 
+/*
+ * s390x's kdump kernel writes RAM as one PT_LOAD at p_paddr 0 = p_vaddr 0
+ * (the identity map): a minimal core keeps virtual = physical there, while
+ * p_vaddr 0 elsewhere still means "no virtual address".
+ */
+static void test_write_minimal_identity_at_zero(void)
+{
+	struct core c;
+	char path[256];
+	core_init(&c, true, RD_BIG_ENDIAN, EM_S390);
+	uint8_t prstatus[336] = { 9 };
+	core_note(&c, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+	core_note(&c, "VMCOREINFO", 0, vmcoreinfo_text,
+		  sizeof(vmcoreinfo_text) - 1);
+	core_flush_notes(&c, 0);
+	core_load(&c, 0x0, 0x0, 0x10000, 0x10000, 1);
+	core_load(&c, 0x20000, 0x0, 0x4000, 0x4000, 2);
+	core_write(&c, "s390x", 0, path);
+	core_free(&c);
+	struct vmcore *vm = NULL;
+	CHECK_OK(vmcore_open(path, NULL, NULL, &vm));
+	if (!vm)
+		return;
+	uint8_t buf[16];
+	vmcore_track_reads(vm, true);
+	CHECK_OK(vmcore_read_phys(vm, 0x5008, buf, sizeof(buf)));
+	CHECK_OK(vmcore_read_phys(vm, 0x22008, buf, sizeof(buf)));
+	vmcore_track_reads(vm, false);
+	struct vmcore *small = minimal_round_trip(vm, "minimal-s390x", path);
+	if (small) {
+		CHECK_EQ_U64(vmcore_machine(small), EM_S390);
+		CHECK_EQ_U64(vmcore_format(small)->byte_order, RD_BIG_ENDIAN);
+		size_t n;
+		const struct vmcore_segment *segs = vmcore_segments(small, &n);
+		CHECK_EQ_U64(n, 2);
+		if (n == 2) {
+			CHECK_EQ_U64(segs[0].paddr, 0x5000);
+			CHECK_EQ_U64(segs[0].vaddr, 0x5000);
+			CHECK_EQ_U64(segs[1].paddr, 0x22000);
+			CHECK_EQ_U64(segs[1].vaddr, 0);
+		}
+		CHECK(read_matches(small, 0x5000, 0x1000, 1));
+		CHECK(read_matches(small, 0x22000, 0x1000, 2));
+		vmcore_close(small);
+	}
+	vmcore_close(vm);
+}
+
 static void remove_test_dir(void)
 {
 	char cmd[128];
@@ -1191,6 +1239,7 @@ int main(void)
 	RUN(test_map_phys);
 	RUN(test_write_minimal);
 	RUN(test_write_minimal_elf32_be);
+	RUN(test_write_minimal_identity_at_zero);
 	remove_test_dir();
 	return test_summary("vmcore_test");
 }

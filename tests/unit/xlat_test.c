@@ -793,6 +793,116 @@ static void test_s390x(void)
 	fake_deinit(&m);
 }
 
+/*
+ * s390x up to 6.9 with page tables: a region-third root at swapper_pg_dir
+ * (every entry typed 1, empty ones invalid), the identity map as 1 MiB
+ * segment frames, a vmemmap-like address through a page table, a 2 GiB
+ * region-third frame; the identity rule ends at the PT_LOADs' end.  A dump
+ * without the root page keeps the identity rule alone.
+ */
+static void test_s390x_walk(void)
+{
+	struct fake_mem m;
+	fake_init(&m, EM_S390, RD_BIG_ENDIAN, 8);
+	fake_add(&m, 0, 0x40000, 0);
+	fake_put_uts(&m, 0x5000, "6.1.0");
+	const uint64_t r3 = 0x10000, seg0 = 0x14000, seg1 = 0x1c000,
+		       pt = 0x18000;
+	for (uint64_t i = 0; i < 2048; i++) {
+		fake_put_u64(&m, r3 + 8 * i, 0x24);	// region-third, invalid
+		fake_put_u64(&m, seg0 + 8 * i, 0x20);	// segment, invalid
+		fake_put_u64(&m, seg1 + 8 * i, 0x20);
+	}
+	for (uint64_t i = 0; i < 256; i++)
+		fake_put_u64(&m, pt + 8 * i, 0x400);	// page, invalid
+	fake_put_u64(&m, r3, seg0 | 0x04);
+	fake_put_u64(&m, r3 + 8 * 1, UINT64_C(0x180000000) | 0x400 | 0x04);
+	fake_put_u64(&m, r3 + 8 * 0x7ff, seg1 | 0x04);
+	fake_put_u64(&m, seg0, 0x0 | 0x400);		// 1 MiB frame at 0
+	fake_put_u64(&m, seg1 + 8 * 0x600, pt);
+	fake_put_u64(&m, pt, 0x3000);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=10000\n");
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9), page "
+					  "tables at swapper_pg_dir");
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, 0x12345), 0x12345);		// identity rule
+		CHECK_EQ_U64(kv(x, UINT64_C(0x3ffe0000010)), 0x3010);
+		CHECK_EQ_U64(kv(x, UINT64_C(0x80000123)), UINT64_C(0x180000123));
+		CHECK_EQ_U64(kv(x, UINT64_C(0xf0000)), 0xf0000);
+		uint64_t pa;
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0x3ffe0001000), &pa),
+			  CRASH_ERR_FAULT,
+			  "s390x: page walk of 0x000003ffe0001000: page[1] = "
+			  "0x0000000000000400 is not valid");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0x100000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "s390x: page walk of 0x0000000100000000: "
+			  "region-third[2] = 0x0000000000000024 is not valid");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(1) << 42, &pa),
+			  CRASH_ERR_FAULT,
+			  "s390x: page walk of 0x0000040000000000: beyond a "
+			  "region-third-table root");
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// A root whose entries disagree about their table type: no tables.
+	fake_put_u64(&m, r3 + 8 * 5, 0x28);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=10000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+		CHECK_EQ_U64(kv(x, UINT64_C(0x3ffe0000010)),
+			     UINT64_C(0x3ffe0000010));
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// A root that parses but whose walk disagrees with the identity map
+	// (segment entry 0 now points at 1 MiB): the identity rule alone.
+	fake_put_u64(&m, r3 + 8 * 5, 0x24);
+	fake_put_u64(&m, seg0, 0x100000 | 0x400);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=10000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// An all-zero root page (synthetic cores): no tables.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=30000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// The root page not in the dump (a trimmed core): identity alone.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
+			    "SYMBOL(init_uts_ns)=5000\n"
+			    "SYMBOL(swapper_pg_dir)=80000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
 static void test_riscv64(void)
 {
 	struct fake_mem m;
@@ -843,6 +953,7 @@ int main(void)
 	RUN(test_arm64_walk_52_lpa2);
 	RUN(test_arm64_empty_root);
 	RUN(test_s390x);
+	RUN(test_s390x_walk);
 	RUN(test_riscv64);
 	return test_summary("xlat");
 }
