@@ -398,6 +398,34 @@ make_cpio() {
 }
 
 # The capture kernel's /init: copy /proc/vmcore to disk 2 behind a header.
+# write_guest_disk_lib FILE: the guests' disk() (both inits source it; the
+# capture tree, which holds it, is copied into the first kernel's).
+write_guest_disk_lib() {
+	cat >"$1" <<'GUEST'
+# disk N NAME: the block device whose virtio serial is crashkitN (s390x's
+# virtio-ccw disks probe in any order), else /dev/NAME; waits up to 30 s.
+disk() {
+	local i d
+	i=0
+	while [ "$i" -le 30 ]; do
+		for d in /sys/block/vd*; do
+			if [ "$(cat "$d/serial" 2>/dev/null)" = "crashkit$1" ] && [ -b "/dev/${d##*/}" ]; then
+				echo "/dev/${d##*/}"
+				return 0
+			fi
+		done
+		[ -e "/sys/block/$2/serial" ] || [ ! -b "/dev/$2" ] || {
+			echo "/dev/$2"
+			return 0
+		}
+		i=$((i + 1))
+		sleep 1
+	done
+	return 1
+}
+GUEST
+}
+
 write_capture_init() {
 	cat >"$1" <<'GUEST'
 #!/bin/sh
@@ -425,27 +453,7 @@ fi
 while read -r m; do
 	insmod "/lib/modules/$m" || fail "capture: insmod $m"
 done </lib/modules/load-order
-# disk N NAME: the block device whose virtio serial is crashkitN (s390x's
-# virtio-ccw disks probe in any order), else /dev/NAME; waits up to 30 s.
-disk() {
-	local i d
-	i=0
-	while [ "$i" -le 30 ]; do
-		for d in /sys/block/vd*; do
-			if [ "$(cat "$d/serial" 2>/dev/null)" = "crashkit$1" ] && [ -b "/dev/${d##*/}" ]; then
-				echo "/dev/${d##*/}"
-				return 0
-			fi
-		done
-		[ -e "/sys/block/$2/serial" ] || [ ! -b "/dev/$2" ] || {
-			echo "/dev/$2"
-			return 0
-		}
-		i=$((i + 1))
-		sleep 1
-	done
-	return 1
-}
+. /disk.sh
 vdb=$(disk 2 vdb) || fail "capture: no /dev/vdb"
 [ -e /proc/vmcore ] || fail "capture: no /proc/vmcore"
 size=$(stat -c %s /proc/vmcore)
@@ -477,27 +485,7 @@ mount -t devtmpfs devtmpfs /dev
 while read -r m; do
 	insmod "/lib/modules/$m" || fail "insmod $m"
 done </lib/modules/load-order
-# disk N NAME: the block device whose virtio serial is crashkitN (s390x's
-# virtio-ccw disks probe in any order), else /dev/NAME; waits up to 30 s.
-disk() {
-	local i d
-	i=0
-	while [ "$i" -le 30 ]; do
-		for d in /sys/block/vd*; do
-			if [ "$(cat "$d/serial" 2>/dev/null)" = "crashkit$1" ] && [ -b "/dev/${d##*/}" ]; then
-				echo "/dev/${d##*/}"
-				return 0
-			fi
-		done
-		[ -e "/sys/block/$2/serial" ] || [ ! -b "/dev/$2" ] || {
-			echo "/dev/$2"
-			return 0
-		}
-		i=$((i + 1))
-		sleep 1
-	done
-	return 1
-}
+. /disk.sh
 vda=$(disk 1 vda) || fail "no /dev/vda"
 
 # kmsg_put: /tmp/msg as one write() to /dev/kmsg, so one record.
@@ -604,6 +592,7 @@ GUEST
 tree_busybox "$work/capture"
 tree_modules "$work/capture"
 write_capture_init "$work/capture/init"
+write_guest_disk_lib "$work/capture/disk.sh"
 if [ -n "$time_collectors" ]; then
 	cc_bin=${CRASHCOPY:-$repo_root/capture/crashcopy/crashcopy}
 	[ -x "$cc_bin" ] || die "$cc_bin is not built (make capture/crashcopy/crashcopy)"
