@@ -41,11 +41,15 @@ kept_kernel_image) to them.  Exit 0 on pass, 1 on a failed check (no free
 page found, a bad order, overlapping blocks, an unreadable present
 section, a dropped page that is not free), 2 when a file cannot be read.
 """
+import os
 import struct
 import sys
 
 import kdumpfile
 from kdumpfile import exceptions as kx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crashcopy_pages import pt_loads  # noqa: E402 (after the path)
 
 KV = kdumpfile.KDUMP_KVADDR
 PHYS = kdumpfile.KDUMP_MACHPHYSADDR
@@ -57,32 +61,6 @@ PAGE_TYPE_BASE = 0xf0000000
 
 class CheckError(Exception):
     """A failed check: exit 1."""
-
-
-def pt_loads(path):
-    """(paddr, memsz) of each PT_LOAD of an ELF64 or ELF32 core."""
-    with open(path, 'rb') as f:
-        ident = f.read(64)
-        if ident[:4] != b'\x7fELF':
-            raise ValueError('%s: not an ELF file' % path)
-        end = '<' if ident[5] == 1 else '>'
-        if ident[4] == 2:
-            phoff, = struct.unpack_from(end + 'Q', ident, 32)
-            phentsize, phnum = struct.unpack_from(end + 'HH', ident, 54)
-            fmt, fields = end + 'IIQQQQQQ', (0, 4, 6)
-        else:
-            phoff, = struct.unpack_from(end + 'I', ident, 28)
-            phentsize, phnum = struct.unpack_from(end + 'HH', ident, 42)
-            fmt, fields = end + 'IIIIIIII', (0, 3, 5)
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    loads = []
-    for i in range(phnum):
-        v = struct.unpack_from(fmt, table, i * phentsize)
-        p_type, paddr, memsz = (v[j] for j in fields)
-        if p_type == 1:
-            loads.append((paddr, memsz))
-    return loads
 
 
 class Core:
