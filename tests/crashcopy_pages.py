@@ -150,8 +150,14 @@ def main():
         cpus = dump.attr['cpu.number']
     except Exception:  # noqa: BLE001 - absent when no notes were copied
         cpus = 'none'
+    try:
+        arch = dump.attr['arch.name']
+    except Exception:  # noqa: BLE001 - a header libkdumpfile could not place
+        arch = 'unknown'
+        ok = False
+        why.append('libkdumpfile found no architecture in the dump')
     print('%s %s: format %s, arch %s, max_pfn %s, cpus %s, release %s, %s%s' % (
-        'ok' if ok else 'FAIL', dump_path, fmt, dump.attr['arch.name'],
+        'ok' if ok else 'FAIL', dump_path, fmt, arch,
         dump.attr['max_pfn'], cpus, got_release or '-',
         ', '.join('%s %d' % kv for kv in counts.items()),
         ('; ' + '; '.join(why)) if why else ''))
