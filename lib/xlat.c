@@ -116,6 +116,12 @@ bool arch_hex(const struct xlat_reader *r, const char *key, uint64_t *ret)
 	       arch_lookup_result(r, vmcoreinfo_hex(r->vmcoreinfo, key, ret));
 }
 
+bool arch_decimal(const struct xlat_reader *r, const char *key, uint64_t *ret)
+{
+	return r->vmcoreinfo &&
+	       arch_lookup_result(r, vmcoreinfo_decimal(r->vmcoreinfo, key, ret));
+}
+
 bool arch_symbol(const struct xlat_reader *r, const char *name, uint64_t *ret)
 {
 	return r->vmcoreinfo &&

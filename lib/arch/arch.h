@@ -65,6 +65,7 @@ struct arch_ops {
  */
 bool arch_number(const struct xlat_reader *r, const char *name, uint64_t *ret);
 bool arch_hex(const struct xlat_reader *r, const char *key, uint64_t *ret);
+bool arch_decimal(const struct xlat_reader *r, const char *key, uint64_t *ret);
 bool arch_symbol(const struct xlat_reader *r, const char *name, uint64_t *ret);
 /** Warn through reader->warn (if any), printf-style. */
 void arch_warn(const struct xlat_reader *r, const char *fmt, ...)

@@ -65,7 +65,6 @@
 #include <elf.h>
 #include <inttypes.h>
 
-#include "../vmcoreinfo.h"
 #include "arch.h"
 
 /* VA_BITS values arm64 has had (36 with 16K/2-level, up to 52, LVA/LPA2). */
@@ -273,13 +272,8 @@ static struct crash_error *arm64_candidates(const struct xlat_reader *r,
 	p.have_voffset = arch_number(r, "kimage_voffset", &p.kimage_voffset);
 	// The page tables (4): 4.6+ only, where swapper_pg_dir is in the image.
 	uint64_t pgd, page_size = 0;
-	if (r->vmcoreinfo) {
-		struct crash_error *err =
-			vmcoreinfo_decimal(r->vmcoreinfo, "PAGESIZE", &page_size);
-		if (err)
-			crash_error_destroy(err);
-	}
-	if (page_size == 4096 || page_size == 16384 || page_size == 65536) {
+	if (arch_decimal(r, "PAGESIZE", &page_size) &&
+	    (page_size == 4096 || page_size == 16384 || page_size == 65536)) {
 		p.page_shift = page_size == 4096 ? 12 : page_size == 16384 ? 14 : 16;
 		if (p.have_voffset && !r->pgtables_hold_machine_frames &&
 		    arch_symbol(r, "swapper_pg_dir", &pgd) &&
