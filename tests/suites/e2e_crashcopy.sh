@@ -471,6 +471,41 @@ interrupted() {
 	is_incomplete "$dir/int.incomplete"
 }
 
+# fixture_pages SRC DUMP LEVEL ARCH: tests/crashcopy_pages.py (no
+# kernel-virtual check: trimmed cores keep no page tables) passes on DUMP
+# made from the trimmed real core SRC, and libkdumpfile names ARCH.
+fixture_pages() {
+	local s
+	"$python" tests/crashcopy_pages.py "$1" "$2" "$3" nokv >"$2.pages" 2>&1
+	s=$?
+	sed 's/^/  /' "$2.pages"
+	[ "$s" -eq 0 ] && grep -q "arch $4" "$2.pages"
+}
+
+# kdump_attrs DUMP ARCH PAGESIZE BYTEORDER: libkdumpfile opens DUMP as ARCH
+# with PAGESIZE pages, 8-byte pointers, utsname machine ARCH and byte order
+# BYTEORDER (kdump_byte_order_t: 0 big-endian, 1 little-endian).
+kdump_attrs() {
+	"$python" -c '
+import sys, kdumpfile
+a = kdumpfile.kdumpfile(sys.argv[1]).attr
+got = (a["arch.name"], a["arch.page_size"], a["arch.byte_order"], a["arch.ptr_size"], a["linux.uts.machine"])
+want = (sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), 8, sys.argv[2])
+assert got == want, got
+' "$@"
+}
+
+# fixture_logs NAME OUT: crashdmesg on the ELF dump OUT.elf prints
+# fixtures/real/NAME.dmesg, and --dump-dmesg of NAME's core into OUT.txt
+# prints NAME.vmcore-dmesg.
+fixture_logs() {
+	"$top/build/asan/crashdmesg" -q "$2.elf" >"$2.elf.dmesg" 2>"$2.elf.dmesg.err" &&
+		same "fixtures/real/$1.dmesg" "$2.elf.dmesg" || return 1
+	rm -f "$2.txt"
+	cc_run 0 "$2.txt.err" --dump-dmesg "fixtures/real/$1.vmcore" "$2.txt" &&
+		same "fixtures/real/$1.vmcore-dmesg" "$2.txt"
+}
+
 # i386_ilp32 CLASS: the trimmed real i386 core with ELF CLASS headers
 # (fixtures/real) becomes a kdump file in i386's packed ILP32 layout, which
 # libkdumpfile opens as ia32, page-exact, with the status word at 412.
@@ -480,10 +515,7 @@ i386_ilp32() {
 	out=$dir/i386-$1
 	rm -f "$out"
 	cc_run 0 "$out.err" -d 1 -l "$src" "$out" || return 1
-	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
-	s=$?
-	sed 's/^/  /' "$out.pages"
-	[ "$s" -eq 0 ] && grep -q 'arch ia32' "$out.pages" || return 1
+	fixture_pages "$src" "$out" 1 ia32 || return 1
 	s=$(od -An -tu4 -j 412 -N 4 -- "$out" | tr -d ' ')
 	[ "$s" = 2 ] || {
 		printf '  status at 412: %s, expected 2 (lzo, complete)\n' "$s"
@@ -525,29 +557,11 @@ arm64_lp64() {
 		printf '  sub-header phys_base 0x%s, expected NUMBER(PHYS_OFFSET)\n' "$s"
 		return 1
 	}
-	"$python" -c '
-import sys, kdumpfile
-k = kdumpfile.kdumpfile(sys.argv[1])
-a = k.attr
-# byte_order: libkdumpfile kdump_byte_order_t, 1 = KDUMP_LITTLE_ENDIAN.
-got = (a["arch.name"], a["arch.page_size"], a["arch.byte_order"], a["arch.ptr_size"], a["linux.uts.machine"])
-want = ("aarch64", int(sys.argv[2]), 1, 8, "aarch64")
-assert got == want, got
-' "$out" "$ps" || return 1
-	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
-	s=$?
-	sed 's/^/  /' "$out.pages"
-	[ "$s" -eq 0 ] && grep -q 'arch aarch64' "$out.pages" || return 1
+	kdump_attrs "$out" aarch64 "$ps" 1 || return 1
+	fixture_pages "$src" "$out" 1 aarch64 || return 1
 	cc_run 0 "$out.elf.err" -E -d 0 "$src" "$out.elf" || return 1
-	"$python" tests/crashcopy_pages.py "$src" "$out.elf" 0 nokv >"$out.elf.pages" 2>&1
-	s=$?
-	sed 's/^/  /' "$out.elf.pages"
-	[ "$s" -eq 0 ] && grep -q 'arch aarch64' "$out.elf.pages" || return 1
-	"$top/build/asan/crashdmesg" -q "$out.elf" >"$out.elf.dmesg" 2>"$out.elf.dmesg.err" &&
-		same fixtures/real/trixie-6.12-arm64.dmesg "$out.elf.dmesg" || return 1
-	rm -f "$out.txt"
-	cc_run 0 "$out.txt.err" --dump-dmesg "$src" "$out.txt" &&
-		same fixtures/real/trixie-6.12-arm64.vmcore-dmesg "$out.txt"
+	fixture_pages "$src" "$out.elf" 0 aarch64 || return 1
+	fixture_logs trixie-6.12-arm64 "$out"
 }
 
 # s390x_be: the trimmed real s390x core (fixtures/real/bookworm-6.1-s390x,
@@ -584,32 +598,16 @@ s390x_be() {
 		printf '  status, block_size bytes at 424: %s, expected 0000000200001000 (big-endian 2, 4096)\n' "$s"
 		return 1
 	}
-	"$python" -c '
-import sys, kdumpfile
-a = kdumpfile.kdumpfile(sys.argv[1]).attr
-# byte_order: libkdumpfile kdump_byte_order_t, 0 = KDUMP_BIG_ENDIAN.
-got = (a["arch.name"], a["arch.page_size"], a["arch.byte_order"], a["arch.ptr_size"], a["linux.uts.machine"])
-assert got == ("s390x", 4096, 0, 8, "s390x"), got
-' "$out" || return 1
-	"$python" tests/crashcopy_pages.py "$src" "$out" 1 nokv >"$out.pages" 2>&1
-	s=$?
-	sed 's/^/  /' "$out.pages"
-	[ "$s" -eq 0 ] && grep -q 'arch s390x' "$out.pages" || return 1
+	kdump_attrs "$out" s390x 4096 0 || return 1
+	fixture_pages "$src" "$out" 1 s390x || return 1
 	cc_run 0 "$out.elf.err" -E -d 0 "$src" "$out.elf" || return 1
 	s=$(od -An -tx1 -j 5 -N 1 -- "$out.elf" | tr -d ' ')$(od -An -tx1 -j 18 -N 2 -- "$out.elf" | tr -d ' ')
 	[ "$s" = 020016 ] || {
 		printf '  -E: EI_DATA, e_machine bytes %s, expected 02 0016 (big-endian EM_S390)\n' "$s"
 		return 1
 	}
-	"$python" tests/crashcopy_pages.py "$src" "$out.elf" 0 nokv >"$out.elf.pages" 2>&1
-	s=$?
-	sed 's/^/  /' "$out.elf.pages"
-	[ "$s" -eq 0 ] && grep -q 'arch s390x' "$out.elf.pages" || return 1
-	"$top/build/asan/crashdmesg" -q "$out.elf" >"$out.elf.dmesg" 2>"$out.elf.dmesg.err" &&
-		same fixtures/real/bookworm-6.1-s390x.dmesg "$out.elf.dmesg" || return 1
-	rm -f "$out.txt"
-	cc_run 0 "$out.txt.err" --dump-dmesg "$src" "$out.txt" &&
-		same fixtures/real/bookworm-6.1-s390x.vmcore-dmesg "$out.txt"
+	fixture_pages "$src" "$out.elf" 0 s390x || return 1
+	fixture_logs bookworm-6.1-s390x "$out"
 }
 
 # full_stream: a stream to /dev/full fails with exit 5.
