@@ -7,9 +7,12 @@
  *      crash and libkdumpfile call uncompress().  We run deflate at level 1
  *      (Z_BEST_SPEED) on one z_stream reset per page: makedumpfile commit
  *      aa5ee50 measured a fresh context per page (compress2()) 30 % slower.
- *  C2. LZO (flag 0x2): LZO1X-1 (lzo1x_1_compress), read back with
- *      lzo1x_decompress_safe.  lzo_init() is called once per codec; its work
- *      memory is LZO1X_1_MEM_COMPRESS bytes, owned by the codec.
+ *  C2. LZO (flag 0x2): an LZO1X stream, read back with
+ *      lzo1x_decompress_safe.  Pages up to 16 KiB go through our encoder
+ *      (lzo1x_page.c: no table clearing per page, stops once the page is
+ *      known not to shrink); larger ones through liblzo2's
+ *      lzo1x_1_compress, whose LZO1X_1_MEM_COMPRESS bytes of work memory
+ *      the codec owns.  lzo_init() is called once per codec.
  *  C3. zstd (flag 0x20): one frame per page at level 1 from a reused
  *      ZSTD_CCtx (ZSTD_compressCCtx), read back with ZSTD_decompress.
  *  C4. Raw (flag 0, size == page size) unless the compressed form is
@@ -21,6 +24,7 @@
  * call.  Nothing here reads dump bytes as structure: a page is opaque.
  */
 #include "codec.h"
+#include "lzo1x_page.h"
 
 #include <inttypes.h>
 #include <lzo/lzo1x.h>
@@ -44,7 +48,9 @@ struct codec {
 	size_t page_size;
 	uint8_t *out;
 	size_t out_size;
-	// C2
+	// C2: our encoder's table for pages up to LZO1X_PAGE_MAX, liblzo2's
+	// work memory for larger ones.
+	struct lzo1x_page_table *lzo_table;
 	void *lzo_wrkmem;
 	// C1
 	z_stream zs;
@@ -91,11 +97,19 @@ struct crash_error *codec_create(enum codec_kind kind, size_t page_size,
 			return crash_error_create(CRASH_ERR_UNSUPPORTED,
 						  "codec: lzo_init failed: liblzo2 does not match its header");
 		}
-		// The worst case of LZO1X (lzo/doc/LZO.FAQ): n + n/16 + 64 + 3.
-		c->out_size = page_size + page_size / 16 + 64 + 3;
-		c->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
-		if (!c->lzo_wrkmem)
-			goto nomem;
+		// The worst case of LZO1X (lzo/doc/LZO.FAQ), which our encoder
+		// keeps to as well.
+		c->out_size = LZO1X_PAGE_BOUND(page_size);
+		if (page_size <= LZO1X_PAGE_MAX) {
+			c->lzo_table = malloc(sizeof(*c->lzo_table));
+			if (!c->lzo_table)
+				goto nomem;
+			lzo1x_page_table_init(c->lzo_table);
+		} else {
+			c->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
+			if (!c->lzo_wrkmem)
+				goto nomem;
+		}
 		break;
 	case CODEC_ZSTD:
 		c->out_size = ZSTD_compressBound(page_size);
@@ -139,6 +153,9 @@ static size_t codec_compress(struct codec *c, const uint8_t *page, uint8_t *dst)
 		return c->zs.total_out;
 	}
 	case CODEC_LZO: {
+		if (c->lzo_table)
+			return lzo1x_page_compress(page, c->page_size, dst,
+						   c->lzo_table);
 		lzo_uint out_len = c->out_size;
 		if (lzo1x_1_compress(page, c->page_size, dst, &out_len,
 				     c->lzo_wrkmem) != LZO_E_OK)
@@ -245,6 +262,7 @@ void codec_destroy(struct codec *c)
 	if (c->zs_ready)
 		deflateEnd(&c->zs);
 	ZSTD_freeCCtx(c->cctx);
+	free(c->lzo_table);
 	free(c->lzo_wrkmem);
 	free(c->out);
 	free(c);

@@ -12,7 +12,7 @@
 #   holds -z to a makedumpfile that has it);
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
-# Then --num-threads 4 writes the same bytes as one thread, --mmap as pread,
+# Then --num-threads 3/4 write the same bytes as one thread (-l, -z), --mmap as pread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
@@ -340,11 +340,14 @@ vs_makedumpfile_counts() {
 }
 
 # threads_identical: --num-threads 4 writes the single-threaded file, byte
-# for byte (in-order writing; per-page compression is deterministic).
+# for byte (in-order writing; per-page compression is deterministic: for
+# -l too, whose encoder keeps its hash table from page to page).
 threads_identical() {
-	rm -f "$dir/t4"
+	rm -f "$dir/t4" "$dir/t4l"
 	cc_run 0 "$dir/t4.err" --num-threads 4 -d 31 -z "$core" "$dir/t4" &&
-		same "$dir/d31z" "$dir/t4"
+		same "$dir/d31z" "$dir/t4" &&
+		cc_run 0 "$dir/t4.err" --num-threads 3 -d 1 -l "$core" "$dir/t4l" &&
+		same "$dir/d1l" "$dir/t4l"
 }
 
 # mmap_identical: --mmap (the mapped, SIGBUS-guarded reads of a saved
