@@ -37,6 +37,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,11 @@ static const uint64_t bitmap_size_default_max = 512ULL << 20;
 enum { LOST_PFNS_SHOWN = 8 };
 /* --num-threads beyond this compress with this many threads. */
 enum { KDUMP_THREADS_MAX = 64 };
+/*
+ * Without --num-threads: a worker per CPU we may run on, up to this many
+ * (past it the main thread's reading and writing is the limit).
+ */
+enum { AUTO_THREADS_MAX = 8 };
 
 /* Set by SIGINT/SIGTERM; the copy loop stops at the next page. */
 static volatile sig_atomic_t stop_signal;
@@ -111,7 +117,8 @@ struct options {
 	bool progress;
 	bool json;
 	uint64_t max_memory;		/* 0: no limit */
-	unsigned int threads;
+	unsigned int threads;		/* compress workers, 0 and 1: one */
+	bool threads_given;		/* --num-threads, else auto_threads() */
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
 	bool force_mmap;		/* --mmap: map a saved core too */
 	bool xen_filter;		/* -X: Xen + dom0 frames only */
@@ -167,6 +174,13 @@ static void print_error(const char *what, const struct crash_error *err)
 		fprintf(stderr, "%s: %s\n", program, err->message);
 }
 
+/* The compress workers a kdump copy starts for --num-threads / auto. */
+static unsigned int compress_workers(const struct options *o)
+{
+	return o->threads < 1 ? 1
+	       : o->threads < KDUMP_THREADS_MAX ? o->threads : KDUMP_THREADS_MAX;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -217,6 +231,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			}
 			o->threads = (unsigned)v;
+			o->threads_given = true;
 			break;
 		case OPT_MESSAGE_LEVEL:
 			if (!cli_parse_size(optarg, &v) || v > 31) {
@@ -1343,9 +1358,11 @@ static void print_json(const struct options *o, const struct input *in,
 		json_string(f, o->output_path);
 	else
 		fprintf(f, "null");
-	fprintf(f, ",\"format\":\"%s\",\"flattened\":%s,\"codec\":\"%s\",\"dump_level\":%u",
+	fprintf(f, ",\"format\":\"%s\",\"flattened\":%s,\"codec\":\"%s\",\"dump_level\":%u"
+		",\"threads\":%u",
 		o->format == FORMAT_ELF ? "elf" : "kdump", o->flat ? "true" : "false",
-		codec_name(o->codec), o->dump_level);
+		codec_name(o->codec), o->dump_level,
+		o->format == FORMAT_ELF ? 1 : compress_workers(o));
 	fprintf(f, ",\"page_size\":%" PRIu32 ",\"max_mapnr\":%" PRIu64
 		",\"ram_pages\":%" PRIu64 ",\"dumpable_pages\":%" PRIu64
 		",\"written_pages\":%" PRIu64 ",\"zero_pages\":%" PRIu64
@@ -1983,9 +2000,7 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 		.zero_pages = r->o->dump_level & 1,
 		.page_size = r->in->page_size, .st = r->st,
 	};
-	unsigned int threads = r->o->threads < 1 ? 1
-			     : r->o->threads < KDUMP_THREADS_MAX ? r->o->threads
-			     : KDUMP_THREADS_MAX;
+	unsigned int threads = compress_workers(r->o);
 	struct crash_error *err = kdump_writer_open(r->sink, info,
 						    r->st->dumpable_pages, &w);
 	k.w = w;
@@ -2103,6 +2118,24 @@ static void report_outcome(const struct copy_run *r)
 }
 
 /*
+ * The compress workers when --num-threads is not given: one per CPU this
+ * process may run on, at most AUTO_THREADS_MAX, as Red Hat's kdump-utils
+ * passes --num-threads=$(nproc) to makedumpfile.  A capture kernel booted
+ * with nr_cpus=1 (crashctl boots it so) gets one; so does a copy that
+ * compresses nothing (no -c/-l/-z, or -E).
+ */
+static unsigned int auto_threads(const struct options *o)
+{
+	cpu_set_t set;
+	if (o->codec == CODEC_NONE || o->format == FORMAT_ELF ||
+	    sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	int cpus = CPU_COUNT(&set);
+	return cpus < 1 ? 1 : cpus > AUTO_THREADS_MAX ? AUTO_THREADS_MAX
+						       : (unsigned int)cpus;
+}
+
+/*
  * Is @path on procfs (/proc/vmcore)?  Its mappings are the crashed
  * machine's RAM, and mmap spares the kernel an ioremap per read().  A saved
  * core is read with pread() unless --mmap: from the page cache, faulting a
@@ -2128,6 +2161,8 @@ int main(int argc, char **argv)
 	int rc = parse_options(argc, argv, &o);
 	if (rc != EXIT_OK)
 		return rc;
+	if (!o.threads_given)
+		o.threads = auto_threads(&o);
 
 	// A closed pipe is an output error (exit 5), not a silent death.
 	signal(SIGPIPE, SIG_IGN);

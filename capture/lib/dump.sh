@@ -29,12 +29,13 @@ dump_time_left() {
 # timeout that stops it before the deadline (crashcopy then finishes the
 # dump marked incomplete and exits 6). Returns crashcopy's status.
 dump_run() {
-	local flag elf='' threads=''
+	local flag elf=''
 	flag=$(ladder_codec_flag "$DUMP_CODEC")
 	[ "$DUMP_FORMAT" = elf ] && { elf=-E; flag=; }
-	[ "${DUMP_THREADS:-1}" -gt 1 ] && threads="--num-threads=$DUMP_THREADS"
+	# --num-threads always: crashcopy's own default is a worker per CPU,
+	# and the capture follows DUMP_THREADS, not the CPUs it booted with.
 	timeout "$(dump_time_left)" crashcopy -d "${dump_level:-31}" ${flag:+"$flag"} ${elf:+"$elf"} \
-		${threads:+"$threads"} ${dump_xen_flag:+"$dump_xen_flag"} --json "$@"
+		"--num-threads=${DUMP_THREADS:-1}" ${dump_xen_flag:+"$dump_xen_flag"} --json "$@"
 }
 
 # dump_xen_check VMCORE: on a Xen machine dump, set dump_xen_flag=-X (keep

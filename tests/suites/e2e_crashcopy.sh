@@ -12,7 +12,8 @@
 #   holds -z to a makedumpfile that has it);
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
-# Then --num-threads 3/4 write the same bytes as one thread (-l, -z), --mmap as pread,
+# Then --num-threads 1/3/4 write the same bytes as the default (-l, -z), which
+# starts a worker per CPU (--json threads), --mmap as pread,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
@@ -339,15 +340,45 @@ vs_makedumpfile_counts() {
 	[ -n "$mdf" ] && [ -n "$ours" ] && [ $((ours - kept)) -eq "$mdf" ]
 }
 
-# threads_identical: --num-threads 4 writes the single-threaded file, byte
-# for byte (in-order writing; per-page compression is deterministic: for
-# -l too, whose encoder keeps its hash table from page to page).
+# threads_identical: --num-threads 1, 3 and 4 and the default (a worker per
+# CPU) write the same file, byte for byte (in-order writing; per-page
+# compression is deterministic: for -l too, whose encoder keeps its hash
+# table from page to page).
 threads_identical() {
-	rm -f "$dir/t4" "$dir/t4l"
+	rm -f "$dir/t4" "$dir/t3l" "$dir/t1l"
 	cc_run 0 "$dir/t4.err" --num-threads 4 -d 31 -z "$core" "$dir/t4" &&
 		same "$dir/d31z" "$dir/t4" &&
-		cc_run 0 "$dir/t4.err" --num-threads 3 -d 1 -l "$core" "$dir/t4l" &&
-		same "$dir/d1l" "$dir/t4l"
+		cc_run 0 "$dir/t4.err" --num-threads 3 -d 1 -l "$core" "$dir/t3l" &&
+		same "$dir/d1l" "$dir/t3l" &&
+		cc_run 0 "$dir/t4.err" --num-threads 1 -d 1 -l "$core" "$dir/t1l" &&
+		same "$dir/d1l" "$dir/t1l"
+}
+
+# auto_threads: without --num-threads, one worker per CPU we may run on (up
+# to 8): nproc's count, 1 under taskset -c 0; 1 when nothing is compressed;
+# --num-threads N wins.  --json says how many ran.
+auto_threads() {
+	local want got
+	want=$(nproc)
+	[ "$want" -gt 8 ] && want=8
+	for case in "$want:-l" "1:-l --num-threads 1" "5:-z --num-threads 5" "1:" "1:-E"; do
+		# shellcheck disable=SC2086 # the options are words
+		cc_run 0 "$dir/at.err" --json -f -d 31 ${case#*:} "$core" "$dir/at" \
+			>"$dir/at.json" || return 1
+		got=$(json_field "$dir/at.json" threads)
+		[ "$got" = "${case%%:*}" ] || {
+			echo "  ${case#*:}: threads $got, want ${case%%:*}"
+			return 1
+		}
+	done
+	taskset -c 0 "$bin" --json -f -d 31 -l "$core" "$dir/at" 2>"$dir/at.err" \
+		>"$dir/at.json" || return 1
+	got=$(json_field "$dir/at.json" threads)
+	rm -f "$dir/at"
+	[ "$got" = 1 ] || {
+		echo "  taskset -c 0: threads $got, want 1"
+		return 1
+	}
 }
 
 # mmap_identical: --mmap (the mapped, SIGBUS-guarded reads of a saved
@@ -766,7 +797,8 @@ for suite in $suites; do
 				estimate_close "$core" "$level" "$codec" "$dir/d$level$codec"
 		done
 	done
-	check "--num-threads 4 == one thread, byte for byte" threads_identical
+	check "--num-threads 1/3/4 == the default, byte for byte" threads_identical
+	check "no --num-threads: a worker per CPU (nproc, taskset), 1 without a codec" auto_threads
 	check "--mmap == pread, byte for byte" mmap_identical
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
