@@ -915,8 +915,8 @@ static void page_job_run(void *arg)
  *  P1. Each worker has its own codec and touches only the pages it claimed
  *      and their slots: pages are claimed CLAIM_PAGES at a time from one
  *      atomic counter, so a worker that drew incompressible or zero pages
- *      (quick) takes more (a fixed split left one idle: -z -d 1 with two
- *      workers took 16 % longer).
+ *      (quick) takes more (a fixed split left one idle: -z with two
+ *      workers took 14-16 % longer).
  *  P2. The main thread reads a slot set only after every worker is done
  *      with it (kdump_pool_wait()), and submits the next set only then:
  *      two slot sets, each with its own read buffer, alternate.
