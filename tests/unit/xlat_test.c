@@ -800,6 +800,31 @@ static void test_s390x(void)
  * region-third frame; the identity rule ends at the PT_LOADs' end.  A dump
  * without the root page keeps the identity rule alone.
  */
+/*
+ * s390x with swapper_pg_dir at @swapper_pg_dir (hex): xlat_create() keeps
+ * the identity rule alone (no page tables), and it translates 1:1.
+ */
+static void check_s390x_identity_only(struct fake_mem *m,
+				      const char *swapper_pg_dir)
+{
+	char text[128];
+	snprintf(text, sizeof(text), "OSRELEASE=6.1.0\n"
+		 "SYMBOL(init_uts_ns)=5000\nSYMBOL(swapper_pg_dir)=%s\n",
+		 swapper_pg_dir);
+	fake_vmcoreinfo(m, text);
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m->reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
+		CHECK_EQ_U64(kv(x, UINT64_C(0x3ffe0000010)),
+			     UINT64_C(0x3ffe0000010));
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m->vi);
+	m->vi = NULL;
+	m->reader.vmcoreinfo = NULL;
+}
+
 static void test_s390x_walk(void)
 {
 	struct fake_mem m;
@@ -853,53 +878,19 @@ static void test_s390x_walk(void)
 
 	// A root whose entries disagree about their table type: no tables.
 	fake_put_u64(&m, r3 + 8 * 5, 0x28);
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
-			    "SYMBOL(init_uts_ns)=5000\n"
-			    "SYMBOL(swapper_pg_dir)=10000\n");
-	x = NULL;
-	CHECK_OK(xlat_create(&m.reader, &x));
-	if (x) {
-		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
-		CHECK_EQ_U64(kv(x, UINT64_C(0x3ffe0000010)),
-			     UINT64_C(0x3ffe0000010));
-	}
-	xlat_destroy(x);
-	vmcoreinfo_destroy(m.vi);
+	check_s390x_identity_only(&m, "10000");
 
 	// A root that parses but whose walk disagrees with the identity map
 	// (segment entry 0 now points at 1 MiB): the identity rule alone.
 	fake_put_u64(&m, r3 + 8 * 5, 0x24);
 	fake_put_u64(&m, seg0, 0x100000 | 0x400);
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
-			    "SYMBOL(init_uts_ns)=5000\n"
-			    "SYMBOL(swapper_pg_dir)=10000\n");
-	x = NULL;
-	CHECK_OK(xlat_create(&m.reader, &x));
-	if (x)
-		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
-	xlat_destroy(x);
-	vmcoreinfo_destroy(m.vi);
+	check_s390x_identity_only(&m, "10000");
 
 	// An all-zero root page (synthetic cores): no tables.
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
-			    "SYMBOL(init_uts_ns)=5000\n"
-			    "SYMBOL(swapper_pg_dir)=30000\n");
-	x = NULL;
-	CHECK_OK(xlat_create(&m.reader, &x));
-	if (x)
-		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
-	xlat_destroy(x);
-	vmcoreinfo_destroy(m.vi);
+	check_s390x_identity_only(&m, "30000");
 
 	// The root page not in the dump (a trimmed core): identity alone.
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\n"
-			    "SYMBOL(init_uts_ns)=5000\n"
-			    "SYMBOL(swapper_pg_dir)=80000\n");
-	x = NULL;
-	CHECK_OK(xlat_create(&m.reader, &x));
-	if (x)
-		CHECK_STR(xlat_method(x), "identity mapping (up to 6.9)");
-	xlat_destroy(x);
+	check_s390x_identity_only(&m, "80000");
 	fake_deinit(&m);
 }
 
