@@ -24,7 +24,8 @@
 #    free frames), holds, frame by frame (tests/xen_frames_check.py), none of
 #    the paused domU's ramdisk marker frames and none of the frames on Xen's
 #    heap free lists (nor does crashcapture's dump), and gives the same dom0
-#    log and Xen console; that `crashctl doctor` in dom0 explains the
+#    log and Xen console; that -X under --max-memory 1M walks the full core
+#    window by window into the same dump; that `crashctl doctor` in dom0 explains the
 #    missing load and, without a reservation, where crashkernel= goes; when this
 #    tree has capture/crashcapture, that it (local ext4 target) saves
 #    dmesg.txt, xen-console.txt, a -X dump whose log reads back without
@@ -580,6 +581,23 @@ if [ -x "$cc_static" ] && "$cc_static" --help 2>&1 | grep -q -- '^ *-X '; then
 			sed 's/^/  /' "$tmp/all.err" "$tmp/all.out" 2>/dev/null | tail -n 5
 		fi
 		rm -f "$tmp/all.kdump"
+		# Memory bounded as on a native core (makedumpfile drops its
+		# cyclic mode on Xen): under --max-memory 1M the frame table is
+		# walked window by window, and the dump is the same file.
+		whole=$("$cc_static" -f -X -l --json "$crash/vmcore" "$tmp/w1.kdump" 2>/dev/null |
+			sed -n 's/.*"output_sha256":"\([0-9a-f]*\)".*/\1/p')
+		/usr/bin/time -f '%M' -o "$tmp/w2.rss" "$cc_static" -f -X -l --max-memory 1M --json \
+			"$crash/vmcore" "$tmp/w2.kdump" >"$tmp/w2.json" 2>/dev/null || :
+		windowed=$(sed -n 's/.*"output_sha256":"\([0-9a-f]*\)".*/\1/p' "$tmp/w2.json")
+		windows=$(sed -n 's/.*"bitmap_windows":\([0-9]*\).*/\1/p' "$tmp/w2.json")
+		rss=$(tail -n 1 "$tmp/w2.rss")
+		if [ -n "$whole" ] && [ "$whole" = "$windowed" ] && [ "${windows:-0}" -ge 2 ] &&
+			[ "${rss:-99999}" -le 16384 ]; then
+			ok "e2e: -X --max-memory 1M: $windows windows, the same dump, peak RSS $rss KiB"
+		else
+			bad "e2e: -X --max-memory 1M: windows ${windows:-?}, sha ${windowed:-none} vs ${whole:-none}, RSS ${rss:-?} KiB"
+		fi
+		rm -f "$tmp/w1.kdump" "$tmp/w2.kdump"
 
 		printf '  -X dump: %s bytes of %s (%s s in the capture kernel): %s\n' "$xbytes" \
 			"$(stat -c %s "$crash/vmcore")" "$(cat "$c/crashcopy.seconds" 2>/dev/null)" "$(head -n 1 "$c/crashcopy.err")"
