@@ -1246,6 +1246,12 @@ struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 	return NULL;
 }
 
+bool vmcore_map_is_zeros(const struct vmcore *vm, const uint8_t *p)
+{
+	// vmcore_map_phys() hands out the zero mapping from its start only.
+	return p && p == vm->zeros;
+}
+
 void vmcore_track_reads(struct vmcore *vm, bool on)
 {
 	vm->tracking = on;

@@ -155,6 +155,13 @@ enum { VMCORE_MAP_ZEROS_MAX = 64 << 20 };
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret);
 
+/**
+ * vmcore_map_is_zeros() - whether @p, as returned by vmcore_map_phys(), is
+ * its shared mapping of zeros: the whole range was a hole of a sparse
+ * file, so every byte of it is zero without looking.
+ */
+bool vmcore_map_is_zeros(const struct vmcore *vm, const uint8_t *p);
+
 /** What vmcore_map_phys() may map. */
 enum vmcore_map_policy {
 	VMCORE_MAP_ALL,		/* file windows and holes (the default) */

@@ -1168,6 +1168,9 @@ static void test_map_phys(void)
 	// The file's last bytes, mid-page.
 	CHECK_OK(vmcore_map_phys(vm, 0x100000 + big - 0x1800, 0x1800, &p));
 	CHECK(p && bytes_match(p, 0x100000 + big - 0x1800, 0x1800, 1));
+	// File bytes are not the zero mapping, nor is nothing.
+	CHECK(!vmcore_map_is_zeros(vm, p));
+	CHECK(!vmcore_map_is_zeros(vm, NULL));
 	// Not mappable: zero fill, past a segment's end, a gap, nothing.
 	p = NULL;
 	CHECK(vmcore_map_phys(vm, 0x100000 + big - 0x10, 0x20, &p) == &crash_not_found);
@@ -1201,6 +1204,7 @@ static void test_map_phys(void)
 		for (size_t i = 0; zero && i < (1u << 20); i++)
 			zero = p[i] == 0;
 		CHECK(zero);
+		CHECK(vmcore_map_is_zeros(vm, p));
 		CHECK_OK(vmcore_read_phys(vm, hole_paddr, buf, sizeof(buf)));
 		CHECK(p && memcmp(p, buf, sizeof(buf)) == 0);
 		p = NULL;
