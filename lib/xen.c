@@ -471,7 +471,7 @@ static struct crash_error *p2m_decode(uint64_t pfn, uint64_t entry,
 		kind = XEN_P2M_IDENTITY;
 		mfn = pfn;
 	} else {
-		kind = XEN_P2M_MFN;
+		kind = entry & P2M_FOREIGN_BIT ? XEN_P2M_FOREIGN : XEN_P2M_MFN;
 		mfn = entry & ~(P2M_FOREIGN_BIT | P2M_IDENTITY_BIT);
 	}
 	*mfn_ret = mfn;
@@ -557,8 +557,45 @@ struct leaf_seen {
 	uint32_t identity;	/* identity entries in the page */
 };
 
+/* Every sample.every-th own frame of the p2m walk into sample.mfns. */
+struct own_sample {
+	uint64_t every;		/* 0: no sampling */
+	uint64_t seen;		/* XEN_P2M_MFN entries so far */
+	uint64_t *mfns;
+	size_t max, count;
+};
+
+static struct crash_error *p2m_walk(const struct xen *x,
+				    struct xen_p2m_stats *ret,
+				    struct own_sample *sample);
+
 struct crash_error *xen_p2m_stats(const struct xen *x,
 				  struct xen_p2m_stats *ret)
+{
+	struct own_sample none = {0};
+	return p2m_walk(x, ret, &none);
+}
+
+struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t every,
+				       uint64_t *mfns, size_t max,
+				       size_t *count_ret)
+{
+	struct own_sample sample = {
+		.every = every ? every : 1, .mfns = mfns, .max = max,
+	};
+	struct xen_p2m_stats st;
+	struct crash_error *err = p2m_walk(x, &st, &sample);
+	*count_ret = sample.count;
+	return err;
+}
+
+/*
+ * Walk every p2m entry once (the shared identity and missing leaves once
+ * per distinct page); counts to *@ret, own frames sampled into @sample.
+ */
+static struct crash_error *p2m_walk(const struct xen *x,
+				    struct xen_p2m_stats *ret,
+				    struct own_sample *sample)
 {
 	if (!x->has_info)
 		return &crash_not_found;
@@ -680,6 +717,10 @@ struct crash_error *xen_p2m_stats(const struct xen *x,
 				}
 				has_mfns = true;
 				st.mfn_count++;
+				if (kind == XEN_P2M_MFN && sample->every &&
+				    sample->seen++ % sample->every == 0 &&
+				    sample->count < sample->max)
+					sample->mfns[sample->count++] = mfn;
 				st.max_pfn = pfn + 1;
 				uint64_t delta = mfn - pfn;
 				if (!in_run || delta != run_delta ||

@@ -174,7 +174,13 @@ const struct rd_format *xen_format(const struct xen *x);
 uint64_t xen_mach_end(const struct xen *x);
 
 /** How one p2m entry reads. */
-enum xen_p2m_kind { XEN_P2M_MFN, XEN_P2M_IDENTITY, XEN_P2M_MISSING };
+enum xen_p2m_kind {
+	XEN_P2M_MFN,		/* dom0's own frame */
+	XEN_P2M_FOREIGN,	/* another domain's frame mapped by dom0
+				 * (a backend's grant mapping) */
+	XEN_P2M_IDENTITY,
+	XEN_P2M_MISSING,
+};
 
 /**
  * xen_pfn_to_mfn() - dom0 pseudo-physical frame -> machine frame.
@@ -205,6 +211,16 @@ struct xen_p2m_stats {
  */
 struct crash_error *xen_p2m_stats(const struct xen *x,
 				  struct xen_p2m_stats *ret);
+
+/**
+ * xen_p2m_own_frames() - the machine frames of every @every-th entry that
+ * holds one of dom0's own frames (XEN_P2M_MFN: not identity, not foreign),
+ * in pfn order, at most @max of them into @mfns; how many to *@count_ret
+ * (also on error: those found before it).  Errors: as xen_p2m_stats().
+ */
+struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t every,
+				       uint64_t *mfns, size_t max,
+				       size_t *count_ret);
 
 /**
  * xen_walk_mach() - walk x86_64 page tables whose entries hold machine

@@ -10,6 +10,8 @@ static const uint16_t DOMID_FIRST_RESERVED = 0x7ff0;
 static const uint64_t PGC_ALLOCATED = UINT64_C(1) << 63;
 /* Frames whose page_info is read at once. */
 enum { FRAMES_PER_READ = 4096, PAGE_INFO_MAX = 256 };
+/* dom0 frames whose page_info check_frame_index() reads. */
+enum { INDEX_SAMPLES = 1024 };
 
 struct layout {
 	const char *name;
@@ -134,6 +136,57 @@ static bool is_free(const struct layout *l, uint64_t count_info)
 	return (count_info >> l->state_shift & 3) == 3;
 }
 
+/*
+ * (5) Is frame_table indexed by machine frame?  Sample dom0's own frames
+ * through its p2m (which shares no data with frame_table) and read their
+ * page_info: each must be allocated to dom0.  Under pdx compression the
+ * index is not the mfn, the page_info read belongs to another frame, and
+ * the free/domU decisions would drop frames blindly, dom0's among them.
+ */
+static struct crash_error *check_frame_index(struct xen_filter *f)
+{
+	const struct domain_entry *dom0 = NULL;
+	for (size_t i = 0; i < f->domain_count - f->system_count; i++)
+		if (f->domains[i].id == 0)
+			dom0 = &f->domains[i];
+	if (!dom0)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "xen: no domain 0 on domain_list");
+	struct xen_p2m_stats st;
+	struct crash_error *err = xen_p2m_stats(f->xen, &st);
+	uint64_t mfns[INDEX_SAMPLES];
+	size_t n = 0;
+	if (!err)
+		err = xen_p2m_own_frames(f->xen, st.mfn_count / INDEX_SAMPLES + 1,
+					 mfns, INDEX_SAMPLES, &n);
+	if (err)
+		return crash_error_prefix(err, "xen: dom0's p2m");
+	unsigned sampled = 0, wrong = 0;
+	uint8_t pi[PAGE_INFO_MAX];
+	for (size_t i = 0; i < n; i++) {
+		if (mfns[i] >= f->max_page)
+			continue;
+		err = xen_read_xv(f->xen, f->frame_table + mfns[i] * f->page_info_size,
+				  pi, (size_t)f->page_info_size);
+		if (err) {
+			crash_error_destroy(err);
+			continue;
+		}
+		uint64_t ci = rd_u64(xen_format(f->xen), pi + f->count_off);
+		uint64_t pdx = rd_u32(xen_format(f->xen), pi + f->domain_off);
+		sampled++;
+		wrong += !(ci & PGC_ALLOCATED) || pdx * XEN_PAGE_SIZE != dom0->maddr;
+	}
+	// A few may be special (grant or MMIO frames in the p2m); many may not.
+	if (sampled == 0 || wrong > sampled / 16)
+		return crash_error_create(CRASH_ERR_UNSUPPORTED,
+					  "xen: frame_table is not indexed by machine frame "
+					  "as -X assumes (pdx compression?): %u of %u sampled "
+					  "dom0 frames are not dom0's there",
+					  wrong, sampled);
+	return NULL;
+}
+
 /* Read page_info of frames [start, start + n) into f->buf. */
 static struct crash_error *read_infos(struct xen_filter *f, uint64_t start,
 				      uint64_t n)
@@ -185,6 +238,8 @@ struct crash_error *xen_filter_create(const struct xen *xen,
 		f->max_page = xen_mach_end(xen) / XEN_PAGE_SIZE + 1;
 	if (!err)
 		err = read_domains(f, vi);
+	if (!err)
+		err = check_frame_index(f);
 	if (!err) {
 		f->buf = malloc(FRAMES_PER_READ * f->page_info_size);
 		if (!f->buf)

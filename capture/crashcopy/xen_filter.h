@@ -27,8 +27,15 @@
  * other frame is kept: Xen's own (not allocated, or xen heap), dom0's,
  * dom_xen's and dom_io's, frames above max_page, any frame whose page_info
  * cannot be read, and allocated frames whose owner is not on domain_list
- * (counted: on a machine whose pdx differs from the mfn, Xen 4.x pdx
- * compression, owners cannot be matched and nothing of a domU is dropped).
+ * (counted: a dying domain's, say).
+ *
+ * (5) frame_table is indexed by pdx, which equals the mfn unless Xen
+ * compresses pdx (machines with large holes in their address bits), and
+ * VMCOREINFO_XEN does not say which.  So xen_filter_create() samples up
+ * to INDEX_SAMPLES of dom0's own frames through its p2m and reads their
+ * page_info: allocated to dom0, all but one in 16 (a grant or MMIO frame
+ * in the p2m), or -X refuses (UNSUPPORTED) -- dropping frames by another
+ * frame's page_info would drop dom0's and Xen's blindly.
  *
  * (4) Bounds: domain_list is followed for at most XEN_FILTER_MAX_DOMAINS
  * entries (a loop is CORRUPT); the frame table is read in windows of the

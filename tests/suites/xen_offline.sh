@@ -211,6 +211,24 @@ else
 	fail "crashcopy -X without dom0's VMCOREINFO: exit $rc: $(head -c 300 "$tmp/err")"
 fi
 
+# A frame_table not indexed by machine frame (pdx compression; here every
+# entry 16 frames off): -X checks dom0's frames from its p2m against it and
+# refuses (exit 2) instead of dropping frames by another frame's state; a
+# copy without -X is unaffected.
+{ grep -v '^#' fixtures/gen/xen/xen-rb-basic.vmdesc; echo 'xen-corrupt frame-index'; } >"$tmp/pdx.vmdesc"
+"$gen" "$tmp/pdx.vmdesc" "$tmp/pdx.vmcore" >/dev/null 2>&1
+timeout 60 "$copy" -f -X "$tmp/pdx.vmcore" "$tmp/pdx.kdump" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "frame_table is not indexed by machine frame as -X assumes (pdx compression?): [1-9][0-9]* of [1-9][0-9]* sampled dom0 frames" "$tmp/err" &&
+	[ ! -e "$tmp/pdx.kdump" ]; then
+	pass
+else
+	fail "crashcopy -X on a mis-indexed frame_table: exit $rc: $(head -c 300 "$tmp/err")"
+fi
+timeout 60 "$copy" -f "$tmp/pdx.vmcore" "$tmp/pdx.kdump" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 0 ]; then pass; else fail "crashcopy (no -X) on the mis-indexed core: exit $rc: $(head -c 300 "$tmp/err")"; fi
+
 # crashcopy -X on a native core refuses.
 timeout 60 "$copy" -f -X fixtures/real/bookworm-6.1.vmcore "$tmp/n.kdump" >/dev/null 2>"$tmp/err"
 rc=$?

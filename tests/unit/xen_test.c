@@ -207,7 +207,7 @@ static void test_p2m(void)
 	// Second frame-list page (pfn >= 512 * 512), a foreign frame.
 	CHECK_OK(xen_pfn_to_mfn(x, 0x40007, &mfn, &kind));
 	CHECK_EQ_U64(mfn, 140);
-	CHECK(kind == XEN_P2M_MFN);
+	CHECK(kind == XEN_P2M_FOREIGN);
 	// Per-entry identity, and the shared identity page whose entries
 	// name pfns 0-511: the bit counts, not the entry's low bits.
 	CHECK_OK(xen_pfn_to_mfn(x, 0x20, &mfn, &kind));
@@ -243,6 +243,22 @@ static void test_p2m(void)
 	// Runs: 0x10-0x13, 0x14, 0x15, 517, 0x40007.
 	CHECK_EQ_U64(st.run_count, 5);
 	CHECK_EQ_U64(st.max_pfn, 0x40008);
+
+	// dom0's own frames in pfn order: not the identity entries, not the
+	// foreign frame 140; sampled every 2nd; cut at @max.
+	uint64_t own[16];
+	size_t n = 99;
+	CHECK_OK(xen_p2m_own_frames(x, 1, own, 16, &n));
+	CHECK_EQ_U64(n, 7);
+	const uint64_t want[7] = { 100, 101, 102, 103, 90, 120, 130 };
+	for (size_t i = 0; i < 7 && i < n; i++)
+		CHECK_EQ_U64(own[i], want[i]);
+	CHECK_OK(xen_p2m_own_frames(x, 2, own, 16, &n));
+	CHECK_EQ_U64(n, 4);
+	if (n == 4)
+		CHECK(own[0] == 100 && own[1] == 102 && own[2] == 90 && own[3] == 130);
+	CHECK_OK(xen_p2m_own_frames(x, 1, own, 3, &n));
+	CHECK_EQ_U64(n, 3);
 	xen_destroy(x);
 	fake_deinit(&f);
 }
@@ -530,6 +546,12 @@ static void map_image(struct fake *f)
 		put64(f, l1 + 8 * i, (ps + i * 4096) | 0x63);
 }
 
+/* The machine frames fake_init()'s p2m gives dom0 as its own. */
+static bool is_dom0_frame(uint64_t fr)
+{
+	return fr == 90 || (fr >= 100 && fr < 104) || fr == 120 || fr == 130;
+}
+
 /* crashcopy -X's frame classification (capture/crashcopy/xen_filter.c). */
 static void test_frame_filter(void)
 {
@@ -559,7 +581,7 @@ static void test_frame_filter(void)
 				ci = UINT64_C(3) << shift;
 			else if (fr >= 20 && fr < 25)
 				ci = UINT64_C(1) << 63 | 1, dom = 0xf1;
-			else if (fr >= 30 && fr < 35)
+			else if (is_dom0_frame(fr))
 				ci = UINT64_C(1) << 63 | 1, dom = 0xf0;
 			put64(&f, 0xe0000 + fr * 32 + 8, ci);
 			rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, dom);
@@ -579,7 +601,7 @@ static void test_frame_filter(void)
 			CHECK_EQ_U64(c.domains, 2);
 			CHECK(strstr(c.layout, layout ? "before XSA-402" : "58-59"));
 			// frames 10-24 dropped: bits 10-15 of byte 1, byte 2 bits
-			// 0-7, byte 3 bit 0; dom0's 30-34 kept.
+			// 0-7, byte 3 bit 0; the rest (Xen's, dom0's) kept.
 			CHECK_EQ_U64(keep[0], 0xff);
 			CHECK_EQ_U64(keep[1], 0x03);
 			CHECK_EQ_U64(keep[2], 0x00);
@@ -589,10 +611,39 @@ static void test_frame_filter(void)
 		xen_filter_destroy(xf);
 		xen_destroy(x);
 	}
-	// domain_list that loops: bounded, CORRUPT.
-	put64(&f, 0xf1000 + 16, dm + 0xf0000);
+	// frame_table not indexed by mfn (as under pdx compression): the
+	// page_info at dom0's frames is not dom0's, and -X refuses rather than
+	// drop frames by another frame's state.  Here each entry is 16 off.
+	for (uint64_t fr = 0; fr < 256; fr++) {
+		bool mine = fr >= 16 && is_dom0_frame(fr - 16);
+		put64(&f, 0xe0000 + fr * 32 + 8, mine ? UINT64_C(1) << 63 | 1 : 0);
+		rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, mine ? 0xf0 : 0);
+	}
 	struct xen *x = fake_xen(&f);
 	struct xen_filter *xf = NULL;
+	if (x)
+		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_UNSUPPORTED,
+			  "xen: frame_table is not indexed by machine frame as -X "
+			  "assumes (pdx compression?): 7 of 7 sampled dom0 frames "
+			  "are not dom0's there");
+	xen_destroy(x);
+	// One in 16 may be special (a grant or MMIO frame): 1 of 7 is not.
+	for (uint64_t fr = 0; fr < 256; fr++) {
+		bool mine = is_dom0_frame(fr) && fr != 120;
+		put64(&f, 0xe0000 + fr * 32 + 8, mine ? UINT64_C(1) << 63 | 1 : 0);
+		rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, mine ? 0xf0 : 0);
+	}
+	x = fake_xen(&f);
+	if (x)
+		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_UNSUPPORTED,
+			  "xen: frame_table is not indexed by machine frame as -X "
+			  "assumes (pdx compression?): 1 of 7 sampled dom0 frames "
+			  "are not dom0's there");
+	xen_destroy(x);
+	// domain_list that loops: bounded, CORRUPT.
+	put64(&f, 0xf1000 + 16, dm + 0xf0000);
+	x = fake_xen(&f);
+	xf = NULL;
 	if (x)
 		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_CORRUPT,
 			  "xen: domain_list has more than 32768 entries (a loop?)");
