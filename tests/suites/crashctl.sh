@@ -321,6 +321,53 @@ C
 	run "$SH" --root "$R" build
 	want "build: refuses a KDUMP_INITRD" 1 "is built by the distro's tool"
 
+	# A distro image brings the network up itself, before crashkit's hook:
+	# a network target gets ip= (ipconfig's and dracut's syntax) and
+	# rd.neednet=1; an ip= of the running kernel or of KDUMP_CMDLINE_APPEND
+	# wins; no network target, NETWORK=none or our own image: none.
+	mkdir -p "$R/sys/class/net/lo" "$R/sys/class/net/ens3"
+	while IFS='|' read -r conf cmdline want nowant; do
+		{
+			printf 'KDUMP_KVER=%s\nKDUMP_INITRD=/boot/initrd.img-crashkit\n' "$KVER"
+			printf '%s\n' "$conf" | tr ';' '\n'
+		} >"$R/etc/crashkit.conf"
+		echo "$cmdline" >"$R/proc/cmdline"
+		rm -f "$tmp/kexec.argv"
+		run "$SH" --root "$R" load
+		got=$(sed -n 's/^--append=//p' "$tmp/kexec.argv" 2>/dev/null)
+		ok=1
+		for w in $want; do
+			case " $got " in *" $w "*) ;; *) ok=0 ;; esac
+		done
+		for w in $nowant; do
+			case " $got " in *" $w"*) ok=0 ;; esac
+		done
+		if [ "$rc" -eq 0 ] && [ "$ok" = 1 ]; then
+			pass
+		else
+			fail "$SH: distro image network words for '$conf': exit $rc, --append=$got; want '$want', not '$nowant'"
+		fi
+	done <<'N'
+TARGETS="nfs raw";RAW_DEVICE=/dev/vdc;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/vda ro|ip=dhcp rd.neednet=1|ip=:
+TARGETS=ssh;SSH_TARGET=dump@10.0.2.2;NET_INTERFACE=eth1|root=/dev/vda ro|ip=:::::eth1:dhcp rd.neednet=1|ip=dhcp
+TARGETS=http;HTTP_URL=http://10.0.2.2:8080/up;NETWORK=static;NET_ADDRESS=192.168.7.20/21;NET_GATEWAY=192.168.7.1;NET_DNS=192.168.7.2 192.168.7.3 192.168.7.4|root=/dev/vda ro|ip=192.168.7.20::192.168.7.1:255.255.248.0::ens3:off:192.168.7.2:192.168.7.3 rd.neednet=1|ip=dhcp
+TARGETS=raw;RAW_DEVICE=/dev/vdc;NETWORK=static;NET_ADDRESS=10.1.2.3/32;NET_INTERFACE=eth0|root=/dev/vda ro|ip=10.1.2.3:::255.255.255.255::eth0:off rd.neednet=1|ip=dhcp
+TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;NETWORK=none|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
+TARGETS=raw;RAW_DEVICE=/dev/vdc|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
+TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/nfs ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off|ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off rd.neednet=1|ip=dhcp
+TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;KDUMP_CMDLINE_APPEND="ip=eth0:dhcp"|root=/dev/vda ro|ip=eth0:dhcp rd.neednet=1|ip=dhcp
+N
+	# Our own image configures the network in its /init: no ip=.
+	printf 'KDUMP_KVER=%s\nTARGETS=nfs\nNFS_EXPORT=10.0.2.2:/srv/crash\n' "$KVER" >"$R/etc/crashkit.conf"
+	run "$SH" --root "$R" build
+	rm -f "$tmp/kexec.argv"
+	run "$SH" --root "$R" load
+	got=$(sed -n 's/^--append=//p' "$tmp/kexec.argv" 2>/dev/null)
+	case " $got " in
+	*' ip='* | *rd.neednet*) fail "$SH: own image got network words: $got" ;;
+	*) [ "$rc" -eq 0 ] && pass || fail "$SH: own image load with nfs: exit $rc: $(cat "$tmp/out")" ;;
+	esac
+
 	# One mutating crashctl at a time: a second waits for the lock
 	# (CRASHKIT_LOCK_WAIT seconds), then gives up naming the lock; a
 	# read-only verb never waits.
