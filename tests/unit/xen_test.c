@@ -552,6 +552,33 @@ static bool is_dom0_frame(uint64_t fr)
 	return fr == 90 || (fr >= 100 && fr < 104) || fr == 120 || fr == 130;
 }
 
+/*
+ * Rewrite test_frame_filter()'s frame table with dom0's page_info @shift
+ * entries after its frames, none for frame @missing, and check that
+ * xen_filter_create() refuses, @wrong of the 7 sampled frames not dom0's.
+ */
+static void check_misindexed(struct fake *f, uint64_t shift, uint64_t missing,
+			     unsigned wrong)
+{
+	for (uint64_t fr = 0; fr < 256; fr++) {
+		bool mine = fr >= shift && is_dom0_frame(fr - shift) &&
+			    fr - shift != missing;
+		put64(f, 0xe0000 + fr * 32 + 8, mine ? UINT64_C(1) << 63 | 1 : 0);
+		rd_put_uint(&f->fmt, f->mem + 0xe0000 + fr * 32 + 24, 4, mine ? 0xf0 : 0);
+	}
+	char want[200];
+	snprintf(want, sizeof(want),
+		 "xen: frame_table is not indexed by machine frame as -X assumes "
+		 "(pdx compression?): %u of 7 sampled dom0 frames are not dom0's there",
+		 wrong);
+	struct xen *x = fake_xen(f);
+	struct xen_filter *xf = NULL;
+	if (x)
+		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_UNSUPPORTED, want);
+	xen_filter_destroy(xf);
+	xen_destroy(x);
+}
+
 /* crashcopy -X's frame classification (capture/crashcopy/xen_filter.c). */
 static void test_frame_filter(void)
 {
@@ -614,36 +641,13 @@ static void test_frame_filter(void)
 	// frame_table not indexed by mfn (as under pdx compression): the
 	// page_info at dom0's frames is not dom0's, and -X refuses rather than
 	// drop frames by another frame's state.  Here each entry is 16 off.
-	for (uint64_t fr = 0; fr < 256; fr++) {
-		bool mine = fr >= 16 && is_dom0_frame(fr - 16);
-		put64(&f, 0xe0000 + fr * 32 + 8, mine ? UINT64_C(1) << 63 | 1 : 0);
-		rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, mine ? 0xf0 : 0);
-	}
-	struct xen *x = fake_xen(&f);
-	struct xen_filter *xf = NULL;
-	if (x)
-		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_UNSUPPORTED,
-			  "xen: frame_table is not indexed by machine frame as -X "
-			  "assumes (pdx compression?): 7 of 7 sampled dom0 frames "
-			  "are not dom0's there");
-	xen_destroy(x);
+	check_misindexed(&f, 16, UINT64_MAX, 7);
 	// One in 16 may be special (a grant or MMIO frame): 1 of 7 is not.
-	for (uint64_t fr = 0; fr < 256; fr++) {
-		bool mine = is_dom0_frame(fr) && fr != 120;
-		put64(&f, 0xe0000 + fr * 32 + 8, mine ? UINT64_C(1) << 63 | 1 : 0);
-		rd_put_uint(&f.fmt, f.mem + 0xe0000 + fr * 32 + 24, 4, mine ? 0xf0 : 0);
-	}
-	x = fake_xen(&f);
-	if (x)
-		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_UNSUPPORTED,
-			  "xen: frame_table is not indexed by machine frame as -X "
-			  "assumes (pdx compression?): 1 of 7 sampled dom0 frames "
-			  "are not dom0's there");
-	xen_destroy(x);
+	check_misindexed(&f, 0, 120, 1);
 	// domain_list that loops: bounded, CORRUPT.
 	put64(&f, 0xf1000 + 16, dm + 0xf0000);
-	x = fake_xen(&f);
-	xf = NULL;
+	struct xen *x = fake_xen(&f);
+	struct xen_filter *xf = NULL;
 	if (x)
 		CHECK_ERR(xen_filter_create(x, &xf), CRASH_ERR_CORRUPT,
 			  "xen: domain_list has more than 32768 entries (a loop?)");
