@@ -14,7 +14,11 @@
 #      and dump, the shipped pre.d/post.d examples as capture hooks) and
 #      powers off (FINAL_ACTION).  The host reads /var/crash/HOST-TIME/
 #      {dmesg.txt,vmcore,manifest.json} back with debugfs.
-# About 3 to 4 minutes on 2 shared cores (four TCG boots).
+# Then the network path (net_boot below): an initramfs-tools image with an
+# http target and NETWORK=static, loaded with the command line crashctl
+# makes for it (ip=), must send the crashed kernel's log to a collector
+# on the host.
+# About 4 to 5 minutes on 2 shared cores (five TCG boots).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -155,11 +159,12 @@ EOF
 		fail "mkfs.ext4 -d: $(tail -n 2 "$tmp/mkfs.log")"
 }
 
-# qemu_run LOG KERNEL INITRD APPEND: boot with the root disk; exit status 0
-# when QEMU ended by itself (poweroff, or reboot with -no-reboot).
+# qemu_run LOG KERNEL INITRD APPEND [NIC]: boot with the root disk (and
+# NIC, a -nic value, default none); exit status 0 when QEMU ended by itself
+# (poweroff, or reboot with -no-reboot).
 qemu_run() {
 	timeout -k 10 300 nice qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 1 -m 512 \
-		-nographic -no-reboot -nic none -kernel "$2" -initrd "$3" -append "$4" \
+		-nographic -no-reboot -nic "${5:-none}" -kernel "$2" -initrd "$3" -append "$4" \
 		-drive "file=$tmp/root.img,format=raw,if=none,id=d1" -device virtio-blk-pci,drive=d1 \
 		</dev/null >"$1" 2>&1
 }
@@ -188,8 +193,9 @@ normal_boot() {
 	fi
 }
 
-# make_first IMAGE OUT: the first kernel's initramfs: busybox, kexec, the
-# kernel and IMAGE, which it loads as the capture initramfs before crashing.
+# make_first IMAGE OUT [APPEND]: the first kernel's initramfs: busybox,
+# kexec, the kernel and IMAGE, which it loads as the capture initramfs with
+# the command line APPEND before crashing.
 make_first() {
 	local first kexec_bin lib applet
 	first=$tmp/first
@@ -213,7 +219,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 if ! $kexec_bin -p /vmlinuz --initrd=/distro.img \\
-	--append="console=ttyS0 root=/dev/vda irqpoll nr_cpus=1 reset_devices panic=1"; then
+	--append="${3:-console=ttyS0 root=/dev/vda irqpoll nr_cpus=1 reset_devices panic=1}"; then
 	echo "crashkit-e2e: FAIL: kexec -p"
 	poweroff -f
 fi
@@ -296,10 +302,86 @@ EOF
 	fi
 }
 
+# net_boot: the network path of a distro image.  An initramfs-tools image
+# whose only target is http (the tests' collector on the host, 10.0.2.2
+# from QEMU's user network), NETWORK=static (10.0.2.77, not the .15 its
+# DHCP would give); the capture command line is
+# what `crashctl show` prints for that configuration with KDUMP_INITRD, so
+# the ip= crashctl adds is what brings the network up (initramfs-tools'
+# configure_networking, klibc ipconfig), and the log must arrive over HTTP.
+net_boot() {
+	local port r cmdline img2 start got collector i
+	rm -rf "$tmp/http" "$tmp/http.port"
+	mkdir -p "$tmp/http"
+	/usr/bin/python3 tests/e2e/servers/collector.py "$tmp/http" "$tmp/http.port" "$tmp/http.log" &
+	collector=$!
+	i=0
+	while [ ! -s "$tmp/http.port" ] && [ "$i" -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	port=$(cat "$tmp/http.port" 2>/dev/null)
+	if [ -z "$port" ]; then
+		fail "net: the HTTP collector did not start"
+		return
+	fi
+	printf '%s\n' TARGETS=http "HTTP_URL=http://10.0.2.2:$port/crash" NETWORK=static \
+		NET_ADDRESS=10.0.2.77/24 NET_GATEWAY=10.0.2.2 DUMP=no FINAL_ACTION=poweroff \
+		FAILURE_ACTION=poweroff DEADLINE=5m 'EXTRA_MODULES="virtio_pci virtio_blk virtio_net ext4"' \
+		>"$tmp/net.conf"
+	img2=$tmp/distro-net.img
+	if ! sh tests/e2e/distro-mkinitramfs.sh "$kdir" "$itconf" "$img2" CRASHKIT_DESTDIR="$stage" \
+		CRASHKIT_CONF="$tmp/net.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" >"$tmp/mkinitramfs-net.log" 2>&1; then
+		fail "net: mkinitramfs: $(tail -n 5 "$tmp/mkinitramfs-net.log")"
+		kill "$collector" 2>/dev/null
+		return
+	fi
+	# crashctl's view of a machine booted with root=/dev/vda that loads
+	# this image (no interface known: ip= leaves the device to ipconfig).
+	r=$tmp/netroot
+	rm -rf "$r"
+	mkdir -p "$r/etc" "$r/proc" "$r/boot" "$r/sys/class/net/lo"
+	{
+		cat "$tmp/net.conf"
+		printf 'KDUMP_INITRD=/boot/distro-net.img\nKDUMP_KVER=%s\n' "$kver"
+	} >"$r/etc/crashkit.conf"
+	echo "console=ttyS0 root=/dev/vda crashkernel=192M panic=1" >"$r/proc/cmdline"
+	cp "$img2" "$r/boot/distro-net.img"
+	printf 'vmlinuz\n' >"$r/boot/vmlinuz-$kver"
+	cmdline=$(sh initramfs/crashctl --root "$r" show 2>"$tmp/show.err" | sed -n 's/^capture cmdline: *//p')
+	case " $cmdline " in
+	*' ip=10.0.2.77::10.0.2.2:255.255.255.0:::off rd.neednet=1 '*) pass ;;
+	*) fail "net: crashctl show: capture cmdline '$cmdline' lacks the static ip=: $(head -c 300 "$tmp/show.err")" ;;
+	esac
+	make_root
+	make_first "$img2" "$tmp/first-net.cpio.gz" "$cmdline"
+	start=$(date +%s)
+	if qemu_run "$tmp/net-crash.log" "$kdir/vmlinuz" "$tmp/first-net.cpio.gz" \
+		"console=ttyS0 crashkernel=192M panic=1" user,model=virtio-net-pci; then
+		pass
+	else
+		fail "net capture boot: qemu exit $?"
+	fi
+	note "net: crash to capture end: $(($(date +%s) - start)) s"
+	kill "$collector" 2>/dev/null
+	wait "$collector" 2>/dev/null
+	grep_in 'IP-Config: .* complete' "$tmp/net-crash.log" "net: ipconfig configured the network from ip="
+	grep_in 'address: 10\.0\.2\.77 ' "$tmp/net-crash.log" "net: ipconfig used the static address"
+	got=$(find "$tmp/http/crash" -name dmesg.txt 2>/dev/null | head -n 1)
+	if [ -n "$got" ] && grep -q 'sysrq: Trigger a crash' "$got"; then
+		pass
+	else
+		fail "net: no crashed kernel's dmesg.txt arrived over HTTP: $(head -n 5 "$tmp/http.log" 2>/dev/null)"
+		echo "--- net capture console (last 40 lines):"
+		tail -n 40 "$tmp/net-crash.log" | tr -d '\r'
+	fi
+}
+
 normal_boot initramfs-tools "$img"
 crash_boot initramfs-tools "$img" initramfs-tools /root
 if [ -n "$dimg" ]; then
 	normal_boot dracut "$dimg"
 	crash_boot dracut "$dimg" dracut /sysroot
 fi
+net_boot
 finish
