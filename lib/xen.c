@@ -557,13 +557,35 @@ struct leaf_seen {
 	uint32_t identity;	/* identity entries in the page */
 };
 
-/* Every sample.every-th own frame of the p2m walk into sample.mfns. */
+/*
+ * Own frames of the p2m walk, evenly spaced: every @every-th into @mfns;
+ * when @max are held, every other one is dropped and @every doubles, so
+ * one walk ends with every k-th frame, k the smallest power of two for
+ * which they fit.
+ */
 struct own_sample {
 	uint64_t every;		/* 0: no sampling */
 	uint64_t seen;		/* XEN_P2M_MFN entries so far */
 	uint64_t *mfns;
 	size_t max, count;
 };
+
+static void own_sample_add(struct own_sample *s, uint64_t mfn)
+{
+	uint64_t index = s->seen++;
+	if (index % s->every != 0)
+		return;
+	// Bounded: index < 512^3 has fewer than 27 factors of two.
+	while (s->count == s->max) {
+		for (size_t i = 0; 2 * i < s->count; i++)
+			s->mfns[i] = s->mfns[2 * i];
+		s->count = (s->count + 1) / 2;
+		s->every *= 2;
+		if (index % s->every != 0)
+			return;
+	}
+	s->mfns[s->count++] = mfn;
+}
 
 static struct crash_error *p2m_walk(const struct xen *x,
 				    struct xen_p2m_stats *ret,
@@ -576,12 +598,11 @@ struct crash_error *xen_p2m_stats(const struct xen *x,
 	return p2m_walk(x, ret, &none);
 }
 
-struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t every,
-				       uint64_t *mfns, size_t max,
-				       size_t *count_ret)
+struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t *mfns,
+				       size_t max, size_t *count_ret)
 {
 	struct own_sample sample = {
-		.every = every ? every : 1, .mfns = mfns, .max = max,
+		.every = max ? 1 : 0, .mfns = mfns, .max = max,
 	};
 	struct xen_p2m_stats st;
 	struct crash_error *err = p2m_walk(x, &st, &sample);
@@ -717,10 +738,8 @@ static struct crash_error *p2m_walk(const struct xen *x,
 				}
 				has_mfns = true;
 				st.mfn_count++;
-				if (kind == XEN_P2M_MFN && sample->every &&
-				    sample->seen++ % sample->every == 0 &&
-				    sample->count < sample->max)
-					sample->mfns[sample->count++] = mfn;
+				if (kind == XEN_P2M_MFN && sample->every)
+					own_sample_add(sample, mfn);
 				st.max_pfn = pfn + 1;
 				uint64_t delta = mfn - pfn;
 				if (!in_run || delta != run_delta ||

@@ -213,14 +213,14 @@ struct crash_error *xen_p2m_stats(const struct xen *x,
 				  struct xen_p2m_stats *ret);
 
 /**
- * xen_p2m_own_frames() - the machine frames of every @every-th entry that
- * holds one of dom0's own frames (XEN_P2M_MFN: not identity, not foreign),
- * in pfn order, at most @max of them into @mfns; how many to *@count_ret
- * (also on error: those found before it).  Errors: as xen_p2m_stats().
+ * xen_p2m_own_frames() - up to @max of dom0's own machine frames
+ * (XEN_P2M_MFN entries: not identity, not foreign) into @mfns, in pfn
+ * order and evenly spread: those of every k-th such entry, k the smallest
+ * power of two that fits them in @max; how many to *@count_ret (also on
+ * error: those found before it).  One walk.  Errors: as xen_p2m_stats().
  */
-struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t every,
-				       uint64_t *mfns, size_t max,
-				       size_t *count_ret);
+struct crash_error *xen_p2m_own_frames(const struct xen *x, uint64_t *mfns,
+				       size_t max, size_t *count_ret);
 
 /**
  * xen_walk_mach() - walk x86_64 page tables whose entries hold machine

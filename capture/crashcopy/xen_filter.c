@@ -152,13 +152,9 @@ static struct crash_error *check_frame_index(struct xen_filter *f)
 	if (!dom0)
 		return crash_error_create(CRASH_ERR_UNSUPPORTED,
 					  "xen: no domain 0 on domain_list");
-	struct xen_p2m_stats st;
-	struct crash_error *err = xen_p2m_stats(f->xen, &st);
 	uint64_t mfns[INDEX_SAMPLES];
 	size_t n = 0;
-	if (!err)
-		err = xen_p2m_own_frames(f->xen, st.mfn_count / INDEX_SAMPLES + 1,
-					 mfns, INDEX_SAMPLES, &n);
+	struct crash_error *err = xen_p2m_own_frames(f->xen, mfns, INDEX_SAMPLES, &n);
 	if (err)
 		return crash_error_prefix(err, "xen: dom0's p2m");
 	unsigned sampled = 0, wrong = 0;
