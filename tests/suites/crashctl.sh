@@ -322,10 +322,12 @@ C
 	want "build: refuses a KDUMP_INITRD" 1 "is built by the distro's tool"
 
 	# A distro image brings the network up itself, before crashkit's hook:
-	# a network target gets ip= (ipconfig's and dracut's syntax) and
-	# rd.neednet=1; an ip= of the running kernel or of KDUMP_CMDLINE_APPEND
-	# wins; no network target, NETWORK=none or our own image: none.
+	# a network target gets ip= (ipconfig's and dracut's syntax),
+	# rd.neednet=1 and, for a named device with an address, ifname=; an
+	# ip= of the running kernel or of KDUMP_CMDLINE_APPEND wins; no network
+	# target, NETWORK=none or our own image: none.
 	mkdir -p "$R/sys/class/net/lo" "$R/sys/class/net/ens3"
+	echo 52:54:00:ab:cd:ef >"$R/sys/class/net/ens3/address"
 	while IFS='|' read -r conf cmdline want nowant; do
 		{
 			printf 'KDUMP_KVER=%s\nKDUMP_INITRD=/boot/initrd.img-crashkit\n' "$KVER"
@@ -348,9 +350,9 @@ C
 			fail "$SH: distro image network words for '$conf': exit $rc, --append=$got; want '$want', not '$nowant'"
 		fi
 	done <<'N'
-TARGETS="nfs raw";RAW_DEVICE=/dev/vdc;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/vda ro|ip=dhcp rd.neednet=1|ip=:
-TARGETS=ssh;SSH_TARGET=dump@10.0.2.2;NET_INTERFACE=eth1|root=/dev/vda ro|ip=:::::eth1:dhcp rd.neednet=1|ip=dhcp
-TARGETS=http;HTTP_URL=http://10.0.2.2:8080/up;NETWORK=static;NET_ADDRESS=192.168.7.20/21;NET_GATEWAY=192.168.7.1;NET_DNS=192.168.7.2 192.168.7.3 192.168.7.4|root=/dev/vda ro|ip=192.168.7.20::192.168.7.1:255.255.248.0::ens3:off:192.168.7.2:192.168.7.3 rd.neednet=1|ip=dhcp
+TARGETS="nfs raw";RAW_DEVICE=/dev/vdc;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/vda ro|ip=dhcp rd.neednet=1|ip=: ifname=
+TARGETS=ssh;SSH_TARGET=dump@10.0.2.2;NET_INTERFACE=eth1|root=/dev/vda ro|ip=:::::eth1:dhcp rd.neednet=1|ip=dhcp ifname=
+TARGETS=http;HTTP_URL=http://10.0.2.2:8080/up;NETWORK=static;NET_ADDRESS=192.168.7.20/21;NET_GATEWAY=192.168.7.1;NET_DNS=192.168.7.2 192.168.7.3 192.168.7.4|root=/dev/vda ro|ip=192.168.7.20::192.168.7.1:255.255.248.0::ens3:off:192.168.7.2:192.168.7.3 rd.neednet=1 ifname=ens3:52:54:00:ab:cd:ef|ip=dhcp
 TARGETS=raw;RAW_DEVICE=/dev/vdc;NETWORK=static;NET_ADDRESS=10.1.2.3/32;NET_INTERFACE=eth0|root=/dev/vda ro|ip=10.1.2.3:::255.255.255.255::eth0:off rd.neednet=1|ip=dhcp
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;NETWORK=none|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
 TARGETS=raw;RAW_DEVICE=/dev/vdc|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet

@@ -14,11 +14,11 @@
 #      and dump, the shipped pre.d/post.d examples as capture hooks) and
 #      powers off (FINAL_ACTION).  The host reads /var/crash/HOST-TIME/
 #      {dmesg.txt,vmcore,manifest.json} back with debugfs.
-# Then the network path (net_boot below): an initramfs-tools image with an
-# http target and NETWORK=static, loaded with the command line crashctl
-# makes for it (ip=), must send the crashed kernel's log to a collector
-# on the host.
-# About 4 to 5 minutes on 2 shared cores (five TCG boots).
+# Then the network path (net_boot below): an initramfs-tools and a dracut
+# image with an http target and NETWORK=static, loaded with the command
+# line crashctl makes for them (ip=, ifname=), must send the crashed
+# kernel's log to a collector on the host.
+# About 5 minutes on 2 shared cores (six TCG boots).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -302,13 +302,19 @@ EOF
 	fi
 }
 
-# net_boot: the network path of a distro image.  An initramfs-tools image
-# whose only target is http (the tests' collector on the host, 10.0.2.2
-# from QEMU's user network), NETWORK=static (10.0.2.77, not the .15 its
-# DHCP would give); the capture command line is
-# what `crashctl show` prints for that configuration with KDUMP_INITRD, so
-# the ip= crashctl adds is what brings the network up (initramfs-tools'
-# configure_networking, klibc ipconfig), and the log must arrive over HTTP.
+# net_boot NAME: the network path of a distro image (NAME initramfs-tools
+# or dracut with its network-legacy module) whose only target is http (the
+# tests' collector on the host, 10.0.2.2 from QEMU's user network), with
+# NETWORK=static 10.0.2.77 (not the .15 QEMU's DHCP gives).  The capture
+# command line is what `crashctl show` prints for that configuration with
+# KDUMP_INITRD on a first kernel whose interface is ens3 (QEMU's MAC), so
+# the ip= and ifname= crashctl adds are what bring the network up (dracut
+# without systemd would call the NIC eth0), and the crashed kernel's log must
+# arrive over HTTP.  initramfs-tools' ipconfig also reports the address.
+# dracut's kernel-network-modules is cut to virtio_net in a copy of its
+# module tree, as a host-only image would be: with every NIC driver the
+# image is 29 MB compressed, more than the capture kernel can unpack in
+# 192 MiB.
 net_boot() {
 	local port r cmdline img2 start got collector i
 	rm -rf "$tmp/http" "$tmp/http.port"
@@ -322,25 +328,46 @@ net_boot() {
 	done
 	port=$(cat "$tmp/http.port" 2>/dev/null)
 	if [ -z "$port" ]; then
-		fail "net: the HTTP collector did not start"
+		fail "$1 net: the HTTP collector did not start"
+		kill "$collector" 2>/dev/null
 		return
 	fi
 	printf '%s\n' TARGETS=http "HTTP_URL=http://10.0.2.2:$port/crash" NETWORK=static \
 		NET_ADDRESS=10.0.2.77/24 NET_GATEWAY=10.0.2.2 DUMP=no FINAL_ACTION=poweroff \
 		FAILURE_ACTION=poweroff DEADLINE=5m 'EXTRA_MODULES="virtio_pci virtio_blk virtio_net ext4"' \
 		>"$tmp/net.conf"
-	img2=$tmp/distro-net.img
-	if ! sh tests/e2e/distro-mkinitramfs.sh "$kdir" "$itconf" "$img2" CRASHKIT_DESTDIR="$stage" \
-		CRASHKIT_CONF="$tmp/net.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" >"$tmp/mkinitramfs-net.log" 2>&1; then
-		fail "net: mkinitramfs: $(tail -n 5 "$tmp/mkinitramfs-net.log")"
+	img2=$tmp/$1-net.img
+	case $1 in
+	initramfs-tools)
+		sh tests/e2e/distro-mkinitramfs.sh "$kdir" "$itconf" "$img2" CRASHKIT_DESTDIR="$stage" \
+			CRASHKIT_CONF="$tmp/net.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" ;;
+	dracut)
+		rm -rf "$tmp/dracutbase-net"
+		cp -a "$tmp/dracutbase" "$tmp/dracutbase-net"
+		printf '%s\n' '#!/bin/bash' 'check() { return 255; }' 'depends() { return 0; }' \
+			'installkernel() { instmods virtio_net af_packet; }' 'install() { return 0; }' \
+			>"$tmp/dracutbase-net/modules.d/90kernel-network-modules/module-setup.sh"
+		env TMPDIR="$tmp" dracutbasedir="$tmp/dracutbase-net" CRASHKIT_DESTDIR="$stage" \
+			CRASHKIT_CONF="$tmp/net.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
+			dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
+			--confdir "$tmp/dracut.conf.d" \
+			--modules "base rootfs-block udev-rules network-legacy crashkit" \
+			--drivers "virtio_pci virtio_blk virtio_net ext4" --kver "$kver" \
+			--kmoddir "$kdir/lib/modules/$kver" "$img2" ;;
+	esac >"$tmp/$1-net-build.log" 2>&1
+	if [ ! -s "$img2" ]; then
+		fail "$1 net: image build: $(tail -n 5 "$tmp/$1-net-build.log")"
 		kill "$collector" 2>/dev/null
 		return
 	fi
-	# crashctl's view of a machine booted with root=/dev/vda that loads
-	# this image (no interface known: ip= leaves the device to ipconfig).
+	# crashctl's view of a machine booted with root=/dev/vda whose
+	# interface is ens3 (as udev names virtio-net in slot 3), loading this
+	# image.
 	r=$tmp/netroot
 	rm -rf "$r"
-	mkdir -p "$r/etc" "$r/proc" "$r/boot" "$r/sys/class/net/lo"
+	mkdir -p "$r/etc" "$r/proc" "$r/boot" "$r/sys/class/net/lo" "$r/sys/class/net/ens3"
+	# QEMU's default address for the guest's first NIC.
+	echo 52:54:00:12:34:56 >"$r/sys/class/net/ens3/address"
 	{
 		cat "$tmp/net.conf"
 		printf 'KDUMP_INITRD=/boot/distro-net.img\nKDUMP_KVER=%s\n' "$kver"
@@ -350,30 +377,32 @@ net_boot() {
 	printf 'vmlinuz\n' >"$r/boot/vmlinuz-$kver"
 	cmdline=$(sh initramfs/crashctl --root "$r" show 2>"$tmp/show.err" | sed -n 's/^capture cmdline: *//p')
 	case " $cmdline " in
-	*' ip=10.0.2.77::10.0.2.2:255.255.255.0:::off rd.neednet=1 '*) pass ;;
-	*) fail "net: crashctl show: capture cmdline '$cmdline' lacks the static ip=: $(head -c 300 "$tmp/show.err")" ;;
+	*' ip=10.0.2.77::10.0.2.2:255.255.255.0::ens3:off rd.neednet=1 ifname=ens3:52:54:00:12:34:56 '*) pass ;;
+	*) fail "$1 net: crashctl show: capture cmdline '$cmdline' lacks the static ip=: $(head -c 300 "$tmp/show.err")" ;;
 	esac
 	make_root
 	make_first "$img2" "$tmp/first-net.cpio.gz" "$cmdline"
 	start=$(date +%s)
-	if qemu_run "$tmp/net-crash.log" "$kdir/vmlinuz" "$tmp/first-net.cpio.gz" \
+	if qemu_run "$tmp/$1-net-crash.log" "$kdir/vmlinuz" "$tmp/first-net.cpio.gz" \
 		"console=ttyS0 crashkernel=192M panic=1" user,model=virtio-net-pci; then
 		pass
 	else
-		fail "net capture boot: qemu exit $?"
+		fail "$1 net capture boot: qemu exit $?"
 	fi
-	note "net: crash to capture end: $(($(date +%s) - start)) s"
+	note "$1 net: crash to capture end: $(($(date +%s) - start)) s"
 	kill "$collector" 2>/dev/null
 	wait "$collector" 2>/dev/null
-	grep_in 'IP-Config: .* complete' "$tmp/net-crash.log" "net: ipconfig configured the network from ip="
-	grep_in 'address: 10\.0\.2\.77 ' "$tmp/net-crash.log" "net: ipconfig used the static address"
+	if [ "$1" = initramfs-tools ]; then
+		grep_in 'IP-Config: ens3 complete' "$tmp/$1-net-crash.log" "$1 net: ipconfig configured ens3 from ip="
+		grep_in 'address: 10\.0\.2\.77 ' "$tmp/$1-net-crash.log" "$1 net: ipconfig used the static address"
+	fi
 	got=$(find "$tmp/http/crash" -name dmesg.txt 2>/dev/null | head -n 1)
 	if [ -n "$got" ] && grep -q 'sysrq: Trigger a crash' "$got"; then
 		pass
 	else
-		fail "net: no crashed kernel's dmesg.txt arrived over HTTP: $(head -n 5 "$tmp/http.log" 2>/dev/null)"
-		echo "--- net capture console (last 40 lines):"
-		tail -n 40 "$tmp/net-crash.log" | tr -d '\r'
+		fail "$1 net: no crashed kernel's dmesg.txt arrived over HTTP: $(head -n 5 "$tmp/http.log" 2>/dev/null)"
+		echo "--- $1 net capture console (last 40 lines):"
+		tail -n 40 "$tmp/$1-net-crash.log" | tr -d '\r'
 	fi
 }
 
@@ -383,5 +412,6 @@ if [ -n "$dimg" ]; then
 	normal_boot dracut "$dimg"
 	crash_boot dracut "$dimg" dracut /sysroot
 fi
-net_boot
+net_boot initramfs-tools
+[ -z "$dimg" ] || net_boot dracut
 finish
