@@ -124,18 +124,26 @@ cp -a /usr/lib/dracut "$tmp/dracutbase"
 cp -a "$stage/dracut/99crashkit" "$tmp/dracutbase/modules.d/"
 mkdir -p "$tmp/dracut.conf.d"
 kver=$(cat "$kdir/version")
-if env TMPDIR="$tmp" dracutbasedir="$tmp/dracutbase" CRASHKIT_DESTDIR="$stage" \
-	CRASHKIT_CONF="$tmp/crashkit.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
-	dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
-	--confdir "$tmp/dracut.conf.d" --modules "base rootfs-block udev-rules crashkit" \
-	--drivers "virtio_pci virtio_blk ext4" --kver "$kver" --kmoddir "$kdir/lib/modules/$kver" \
-	"$dimg" >"$tmp/dracut.log" 2>&1; then
+# dracut_image BASE CONF MODULES DRIVERS OUT: a gzip'd image of the test
+# kernel from the dracut module tree BASE, with crashkit.conf CONF.
+dracut_image() {
+	env TMPDIR="$tmp" dracutbasedir="$1" CRASHKIT_DESTDIR="$stage" \
+		CRASHKIT_CONF="$2" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
+		dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
+		--confdir "$tmp/dracut.conf.d" --modules "$3" --drivers "$4" --kver "$kver" \
+		--kmoddir "$kdir/lib/modules/$kver" "$5"
+}
+if dracut_image "$tmp/dracutbase" "$tmp/crashkit.conf" "base rootfs-block udev-rules crashkit" \
+	"virtio_pci virtio_blk ext4" "$dimg" >"$tmp/dracut.log" 2>&1; then
 	pass
 	note "dracut image: $(wc -c <"$dimg") bytes"
 else
 	fail "dracut: $(tail -n 5 "$tmp/dracut.log")"
 	dimg=
 fi
+
+# servers_wait_file, for net_boot's HTTP collector.
+. "$top/tests/e2e/servers/servers.sh"
 
 bb=$(command -v busybox)
 # make_root: a fresh root disk, ext4, whose /sbin/init says it ran and
@@ -316,16 +324,12 @@ EOF
 # image is 29 MB compressed, more than the capture kernel can unpack in
 # 192 MiB.
 net_boot() {
-	local port r cmdline img2 start got collector i
-	rm -rf "$tmp/http" "$tmp/http.port"
+	local port r cmdline img2 start got collector
+	rm -rf "$tmp/http" "$tmp/http.port" "$tmp/http.log"
 	mkdir -p "$tmp/http"
 	/usr/bin/python3 tests/e2e/servers/collector.py "$tmp/http" "$tmp/http.port" "$tmp/http.log" &
 	collector=$!
-	i=0
-	while [ ! -s "$tmp/http.port" ] && [ "$i" -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	servers_wait_file "$tmp/http.port" 10
 	port=$(cat "$tmp/http.port" 2>/dev/null)
 	if [ -z "$port" ]; then
 		fail "$1 net: the HTTP collector did not start"
@@ -347,13 +351,9 @@ net_boot() {
 		printf '%s\n' '#!/bin/bash' 'check() { return 255; }' 'depends() { return 0; }' \
 			'installkernel() { instmods virtio_net af_packet; }' 'install() { return 0; }' \
 			>"$tmp/dracutbase-net/modules.d/90kernel-network-modules/module-setup.sh"
-		env TMPDIR="$tmp" dracutbasedir="$tmp/dracutbase-net" CRASHKIT_DESTDIR="$stage" \
-			CRASHKIT_CONF="$tmp/net.conf" CRASHKIT_HOOKS="$tmp/etc-crashkit" \
-			dracut --force --quiet --gzip --no-hostonly --no-early-microcode --conf /dev/null \
-			--confdir "$tmp/dracut.conf.d" \
-			--modules "base rootfs-block udev-rules network-legacy crashkit" \
-			--drivers "virtio_pci virtio_blk virtio_net ext4" --kver "$kver" \
-			--kmoddir "$kdir/lib/modules/$kver" "$img2" ;;
+		dracut_image "$tmp/dracutbase-net" "$tmp/net.conf" \
+			"base rootfs-block udev-rules network-legacy crashkit" \
+			"virtio_pci virtio_blk virtio_net ext4" "$img2" ;;
 	esac >"$tmp/$1-net-build.log" 2>&1
 	if [ ! -s "$img2" ]; then
 		fail "$1 net: image build: $(tail -n 5 "$tmp/$1-net-build.log")"
