@@ -63,6 +63,31 @@ done
 mirror=$(host_mirror) || die "no Debian mirror URI found in /etc/apt/sources.list{,.d}"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
+
+# One fetch of OUTDIR at a time: two at once (make bench while make check
+# runs) share OUTDIR/.apt, and one's apt-get update deletes the lists the
+# other is downloading.  The lock is a directory holding its holder's pid;
+# one whose holder is gone is taken over, and the wait is bounded.
+lock=$outdir.lock
+waited=0
+while ! mkdir "$lock" 2>/dev/null; do
+	holder=$(cat "$lock/pid" 2>/dev/null || true)
+	if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+		rm -rf "$lock"
+		continue
+	fi
+	[ "$waited" -lt 900 ] || die "$lock: held by pid ${holder:-unknown} for 15 minutes"
+	sleep 1
+	waited=$((waited + 1))
+done
+trap 'rm -rf "$lock"' EXIT
+trap 'exit 1' HUP INT TERM
+printf '%s\n' "$$" >"$lock/pid"
+# The holder we waited for may have fetched it.
+if [ -e "$outdir/vmlinuz" ]; then
+	exit 0
+fi
+
 apt_dir=$outdir/.apt
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
 printf 'deb [trusted=yes] %s %s main\n' "$mirror" "$suite" >"$apt_dir/sources.list"
