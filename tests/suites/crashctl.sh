@@ -325,15 +325,23 @@ C
 	# a network target gets ip= (ipconfig's and dracut's syntax),
 	# rd.neednet=1 and, for a named device with an address, ifname=; an
 	# ip= of the running kernel or of KDUMP_CMDLINE_APPEND wins; no network
-	# target, NETWORK=none or our own image: none.
-	mkdir -p "$R/sys/class/net/lo" "$R/sys/class/net/ens3"
+	# target, NETWORK=none or our own image: none.  The last field, when
+	# there, is the interface of the IPv4 default route (/proc/net/route),
+	# which NET_INTERFACE=auto names; ens4 is listed after ens3.
+	mkdir -p "$R/sys/class/net/lo" "$R/sys/class/net/ens3" "$R/sys/class/net/ens4" "$R/proc/net"
 	echo 52:54:00:ab:cd:ef >"$R/sys/class/net/ens3/address"
-	while IFS='|' read -r conf cmdline want nowant; do
+	echo 52:54:00:12:34:56 >"$R/sys/class/net/ens4/address"
+	while IFS='|' read -r conf cmdline want nowant route; do
 		{
 			printf 'KDUMP_KVER=%s\nKDUMP_INITRD=/boot/initrd.img-crashkit\n' "$KVER"
 			printf '%s\n' "$conf" | tr ';' '\n'
 		} >"$R/etc/crashkit.conf"
 		echo "$cmdline" >"$R/proc/cmdline"
+		{
+			printf 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n'
+			printf 'ens3\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n'
+			[ -z "$route" ] || printf '%s\t00000000\t0202000A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n' "$route"
+		} >"$R/proc/net/route"
 		rm -f "$tmp/kexec.argv"
 		run "$SH" --root "$R" load
 		got=$(sed -n 's/^--append=//p' "$tmp/kexec.argv" 2>/dev/null)
@@ -358,6 +366,10 @@ TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;NETWORK=none|root=/dev/vda ro|root=/d
 TARGETS=raw;RAW_DEVICE=/dev/vdc|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/nfs ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off|ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off rd.neednet=1|ip=dhcp
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;KDUMP_CMDLINE_APPEND="ip=eth0:dhcp"|root=/dev/vda ro|ip=eth0:dhcp rd.neednet=1|ip=dhcp
+TARGETS=ssh;SSH_TARGET=dump@10.0.2.2|root=/dev/vda ro|ip=:::::ens4:dhcp rd.neednet=1 ifname=ens4:52:54:00:12:34:56|ip=dhcp ifname=ens3|ens4
+TARGETS=http;HTTP_URL=http://10.0.2.2:8080/up;NETWORK=static;NET_ADDRESS=10.0.2.77/24;NET_GATEWAY=10.0.2.2|root=/dev/vda ro|ip=10.0.2.77::10.0.2.2:255.255.255.0::ens4:off rd.neednet=1 ifname=ens4:52:54:00:12:34:56|ifname=ens3|ens4
+TARGETS=ssh;SSH_TARGET=dump@10.0.2.2;NET_INTERFACE=ens3|root=/dev/vda ro|ip=:::::ens3:dhcp ifname=ens3:52:54:00:ab:cd:ef|ifname=ens4|ens4
+TARGETS=ssh;SSH_TARGET=dump@10.0.2.2|root=/dev/vda ro|ip=dhcp rd.neednet=1|ip=: ifname=|lo
 N
 	# Our own image configures the network in its /init: no ip=.
 	printf 'KDUMP_KVER=%s\nTARGETS=nfs\nNFS_EXPORT=10.0.2.2:/srv/crash\n' "$KVER" >"$R/etc/crashkit.conf"
