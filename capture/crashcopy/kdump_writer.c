@@ -80,6 +80,16 @@
  *      bitmap of its own, only the caller's current window: its memory
  *      does not grow with max_mapnr.  Both bitmaps' bytes past max_mapnr
  *      are written with the last window.
+ * K10. Identical small payloads are stored once: a compressed payload of
+ *      at most SHARE_MAX_SIZE bytes equal to one stored earlier gets a
+ *      descriptor pointing at that one (as K6 does for zero pages; readers
+ *      read each descriptor's bytes on their own).  Equal bytes are
+ *      checked, not a hash: each page is compressed on its own, so equal
+ *      payloads decode to equal pages.  Poisoned or filled pages (freed
+ *      init memory is all 0xcc, 19 bytes under zstd, 24 with their
+ *      descriptor) are the common case.  The table has SHARE_SLOTS
+ *      entries whatever the dump's size.  A page sharing data still in the
+ *      pending buffer is lost with it if its write fails (K7).
  *
  * Argument errors: UNSUPPORTED for a value out of range (block size, ABI,
  * sizes), CORRUPT for arguments that contradict each other (bitmaps and
@@ -108,6 +118,9 @@ enum {
 	// queues them to its own writer thread, so larger writes only cost
 	// memory).
 	DATA_BUFFER_SIZE = 1 << 20,
+	// K10: payloads shared when this small; entries of the table.
+	SHARE_MAX_SIZE = 128,
+	SHARE_SLOTS = 256,
 	UTSNAME_SIZE = 390,
 	// The LP64 disk_dump_header, the larger of the two.
 	KDUMP_MAX_HEADER_SIZE = 464,
@@ -195,11 +208,22 @@ struct kdump_writer {
 	uint8_t *data_buf;
 	size_t data_len;
 	uint64_t data_end;
+	// K10: earlier small payloads by a hash of their bytes; pages
+	// sharing data still in data_buf.
+	struct share_entry *shares;
+	uint64_t pending_shared;
 	// Set once a write failed: no more pages (see the overview).
 	int failed_errnum;
 	bool failed;
 	bool finished;
 	struct kdump_writer_counts counts;
+};
+
+/* K10: a payload stored at @offset (0: the entry is empty). */
+struct share_entry {
+	uint64_t offset;
+	uint32_t size, flags;
+	uint8_t bytes[SHARE_MAX_SIZE];
 };
 
 static const struct header_map *header_map_of(enum kdump_abi abi)
@@ -406,6 +430,8 @@ static void drop_pending_data(struct kdump_writer *w, uint64_t start)
 		memset(d, 0, PAGE_DESC_SIZE);
 	}
 	w->counts.data_bytes -= w->data_len;
+	w->counts.shared_pages -= w->pending_shared;
+	w->pending_shared = 0;
 }
 
 static struct crash_error *flush_data(struct kdump_writer *w)
@@ -417,6 +443,7 @@ static struct crash_error *flush_data(struct kdump_writer *w)
 	if (err)
 		drop_pending_data(w, start);
 	w->data_len = 0;
+	w->pending_shared = 0;
 	return err;
 }
 
@@ -484,7 +511,8 @@ static struct crash_error *writer_alloc(struct dump_sink *sink,
 	w->data_end = layout->data_offset;
 	w->desc_buf = malloc((size_t)DESC_BATCH_COUNT * PAGE_DESC_SIZE);
 	w->data_buf = malloc(DATA_BUFFER_SIZE);
-	if (!w->desc_buf || !w->data_buf) {
+	w->shares = calloc(SHARE_SLOTS, sizeof(*w->shares));
+	if (!w->desc_buf || !w->data_buf || !w->shares) {
 		kdump_writer_destroy(w);
 		return &crash_enomem;
 	}
@@ -688,6 +716,16 @@ static struct crash_error *check_next(struct kdump_writer *w, uint64_t pfn)
 	return NULL;
 }
 
+/* K10: the table entry for @payload (FNV-1a of its bytes). */
+static struct share_entry *share_lookup(struct kdump_writer *w,
+					const uint8_t *payload, uint32_t size)
+{
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < size; i++)
+		h = (h ^ payload[i]) * 16777619u;
+	return &w->shares[(h ^ h >> 16) % SHARE_SLOTS];
+}
+
 struct crash_error *kdump_writer_page(struct kdump_writer *w, uint64_t pfn,
 				      bool is_zero, const uint8_t *payload,
 				      uint32_t size, uint32_t flags)
@@ -724,11 +762,26 @@ struct crash_error *kdump_writer_page(struct kdump_writer *w, uint64_t pfn,
 		w->counts.zero_pages++;
 		return add_desc(w, w->zero_offset, bs, 0);
 	}
+	struct share_entry *e = flags && size <= SHARE_MAX_SIZE
+				? share_lookup(w, payload, size) : NULL;
+	bool share = e && e->offset && e->size == size && e->flags == flags &&
+		     memcmp(e->bytes, payload, size) == 0;
 	uint64_t offset;
-	if ((err = add_data(w, payload, size, &offset))) {
+	if (share) {
+		offset = e->offset;
+		w->counts.shared_pages++;
+		// K7, K10: lost with the pending data if its write fails.
+		if (offset >= w->data_end - w->data_len)
+			w->pending_shared++;
+	} else if ((err = add_data(w, payload, size, &offset))) {
 		// The page's data is not out: it is lost (K7).
 		w->counts.lost_pages++;
 		return err;
+	} else if (e) {
+		e->offset = offset;
+		e->size = size;
+		e->flags = flags;
+		memcpy(e->bytes, payload, size);
 	}
 	w->counts.pages++;
 	if (flags)
@@ -785,6 +838,7 @@ void kdump_writer_destroy(struct kdump_writer *w)
 	free(w->owned_bitmap);
 	free(w->desc_buf);
 	free(w->data_buf);
+	free(w->shares);
 	free(w);
 }
 

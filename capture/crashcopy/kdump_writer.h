@@ -169,6 +169,9 @@ void kdump_sub_header_encode(const struct kdump_header_info *info,
 struct kdump_writer_counts {
 	uint64_t pages, zero_pages, raw_pages, compressed_pages, lost_pages;
 	uint64_t data_bytes;
+	// Compressed pages whose descriptor points at an earlier page's
+	// identical payload (K10); also counted in compressed_pages.
+	uint64_t shared_pages;
 };
 void kdump_writer_counts(const struct kdump_writer *w,
 			 struct kdump_writer_counts *ret);

@@ -135,7 +135,7 @@ static struct kdump_header_info make_info(enum codec_kind codec,
 }
 
 /* The synthetic machine: what each pfn is. */
-enum pfn_kind { PFN_HOLE, PFN_EXCLUDED, PFN_ZERO, PFN_RANDOM, PFN_TEXT };
+enum pfn_kind { PFN_HOLE, PFN_EXCLUDED, PFN_ZERO, PFN_RANDOM, PFN_FILLED, PFN_TEXT };
 
 static enum pfn_kind pfn_kind(uint64_t pfn)
 {
@@ -147,6 +147,10 @@ static enum pfn_kind pfn_kind(uint64_t pfn)
 		return PFN_ZERO;
 	if (pfn % 11 == 5)
 		return PFN_RANDOM;
+	// Filled like freed init memory (0xcc) or slab poison (0x6b): small
+	// identical payloads, stored once (K10).
+	if (pfn % 13 == 6)
+		return PFN_FILLED;
 	return PFN_TEXT;
 }
 
@@ -166,6 +170,9 @@ static void fill_page(uint64_t pfn, uint8_t *page)
 			x ^= x << 5;
 			page[i] = (uint8_t)x;
 		}
+		break;
+	case PFN_FILLED:
+		memset(page, pfn % 2 ? 0xcc : 0x6b, PAGE);
 		break;
 	case PFN_TEXT:
 		for (int i = 0; i < PAGE; i += 32) {
@@ -396,6 +403,8 @@ static void test_lp64_file_bytes(void)
 	// The descriptor table (spec §1.6, §1.7): one per dumpable pfn.
 	uint64_t desc_off = 4 * PAGE, data_off = desc_off + 24 * count;
 	uint64_t idx = 0, next_data = data_off + PAGE, zero = 0, raw = 0, lzo = 0;
+	// K10: where each fill's payload went first, and pages sharing it.
+	uint64_t fill_off[2] = { 0, 0 }, shared = 0;
 	bool descs_ok = true, data_ok = true;
 	for (uint64_t pfn = 0; pfn < NPFN; pfn++) {
 		enum pfn_kind k = pfn_kind(pfn);
@@ -413,9 +422,18 @@ static void test_lp64_file_bytes(void)
 			zero++;
 			continue;
 		}
-		// Data follows in pfn order, appended without gaps.
-		descs_ok = descs_ok && off == next_data;
-		next_data += dsize;
+		// Data follows in pfn order, appended without gaps; a fill
+		// after the first of its byte points at the first (K10).
+		uint64_t *first = k == PFN_FILLED ? &fill_off[pfn % 2] : NULL;
+		if (first && *first) {
+			descs_ok = descs_ok && off == *first;
+			shared++;
+		} else {
+			descs_ok = descs_ok && off == next_data;
+			next_data += dsize;
+			if (first)
+				*first = off;
+		}
 		if (flags == 0) {
 			raw++;
 			data_ok = data_ok && dsize == PAGE &&
@@ -443,7 +461,8 @@ static void test_lp64_file_bytes(void)
 	CHECK_EQ_U64(counts.compressed_pages, lzo);
 	CHECK_EQ_U64(counts.lost_pages, 0);
 	CHECK_EQ_U64(counts.data_bytes, next_data - data_off);
-	CHECK(zero > 30 && raw > 15 && lzo > 150);
+	CHECK_EQ_U64(counts.shared_pages, shared);
+	CHECK(zero > 30 && raw > 15 && lzo > 150 && shared > 10);
 	free(f);
 }
 
