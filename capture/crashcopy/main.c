@@ -691,6 +691,7 @@ struct copy_stats {
 	uint64_t lost_pages, lost_pfns[LOST_PFNS_SHOWN];
 	uint64_t bitmap_windows;	/* windows of the kdump copy (1: whole) */
 	uint64_t output_size;	/* bytes of page data written */
+	uint64_t shared_pages;	/* kdump_writer.c K10 */
 	struct page_filter_counts filtered;
 	const char *filter_fallback;
 	bool interrupted, complete;
@@ -1425,8 +1426,10 @@ static void print_json(const struct options *o, const struct input *in,
 	} else {
 		fprintf(f, "null");
 	}
-	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"seconds\":%.3f,\"complete\":%s"
-		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size, st->seconds,
+	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"shared_pages\":%" PRIu64
+		",\"seconds\":%.3f,\"complete\":%s"
+		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size,
+		st->shared_pages, st->seconds,
 		st->complete ? "true" : "false", st->interrupted ? "true" : "false", rc);
 	fflush(f);
 }
@@ -2062,6 +2065,7 @@ static int copy_kdump(struct copy_run *r, const struct kdump_header_info *info)
 	struct kdump_writer_counts counts;
 	kdump_writer_counts(w, &counts);
 	r->st->output_size = counts.data_bytes;
+	r->st->shared_pages = counts.shared_pages;
 	if (err)
 		output_error(r, err);
 	bool complete = false;

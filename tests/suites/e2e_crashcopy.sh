@@ -239,6 +239,8 @@ assert o["complete"] and o["exit"] == 0, o
 assert o["written_pages"] == o["dumpable_pages"] > 0, o
 assert o["ram_pages"] > o["dumpable_pages"], o
 assert o["codec"] == "zstd" and o["dump_level"] == 31, o
+# Freed init memory (0xcc) is kept inside the kernel image: shared.
+assert 0 < o["shared_pages"] < o["written_pages"], o
 ' "$dir/j.json" || {
 		sed 's/^/  | /' "$dir/j.json"
 		return 1
