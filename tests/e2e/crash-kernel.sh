@@ -1,5 +1,6 @@
 #!/bin/sh
-# crash-kernel.sh [--suite S] [--arch amd64|i386|arm64|s390x] [--core-headers elf32|elf64]
+# crash-kernel.sh [--suite S] [--arch amd64|i386|arm64|s390x|ppc64el]
+#                 [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
 #                 [--time-collectors] [--kernel DIR] OUTDIR
 #
@@ -69,6 +70,15 @@
 # first kernel fails at kexec -p and says so; a kernel built with
 # CONFIG_KEXEC and CONFIG_CRASH_DUMP gets through.
 #
+# --arch ppc64el crashes Debian's powerpc64le kernel (cached as
+# SUITE-ppc64el) under qemu-system-ppc64 -M pseries -cpu power9 (TCG, radix
+# MMU), console hvc0 (the PAPR hypervisor console), firmware SLOF, disks
+# virtio-blk-pci, 512 MiB RAM and crashkernel=160M, the guest's userland from
+# the ppc64el packages. Debian's ppc64el kernel is an uncompressed 45 MB ELF
+# vmlinux with 64 KiB pages, which -kernel and kexec -p both take. --mem must
+# be a multiple of 256 (QEMU's pseries wants that) and at least 512 (see
+# below); --fill is not offered (fill.c is not cross-built for it).
+#
 # --kernel DIR boots the kernel in DIR (DIR/vmlinuz, DIR/version,
 # DIR/lib/modules/VERSION with modules.dep and modules.builtin, as
 # fetch-kernel.sh leaves them) instead of the suite's, with the suite's
@@ -90,7 +100,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x|ppc64el] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -170,19 +180,38 @@ case $MEM_MIB in
 esac
 case $arch in
 arm64 | s390x) [ -n "$mem_set" ] || MEM_MIB=512 ;;
+ppc64el)
+	[ -n "$mem_set" ] || MEM_MIB=512
+	if [ $((MEM_MIB % 256)) -ne 0 ] || [ "$MEM_MIB" -lt 512 ]; then
+		die "--mem for --arch ppc64el wants a multiple of 256 MiB from 512 on, got $MEM_MIB"
+	fi
+	;;
 esac
 [ "$MEM_MIB" -ge 256 ] || die "--mem wants at least 256 MiB, got $MEM_MIB"
 if [ "$MEM_MIB" -ge 512 ] && { [ "$arch" = arm64 ] || [ "$arch" = s390x ]; }; then
 	# arm64's capture kernel (a ~30 MiB Image, 4 MiB-aligned) needs more;
 	# so does s390x's.
 	CRASHKERNEL=192M
+elif [ "$arch" = ppc64el ]; then
+	# ppc64 places crashkernel=SIZE (no @OFFSET) at half the first memory
+	# block, at most 512 MiB up; QEMU's pseries makes that block the
+	# largest power of two in RAM, so the area starts at 256 MiB with 512
+	# or 768 MiB of RAM, at 512 MiB with 1024 and more: 512 MiB RAM is the
+	# least that holds it. Of the area the capture kernel takes about
+	# 61 MiB before it runs /init (its 42 MiB image in memory, 64 KiB
+	# pages, the initramfs) and needs room to run: crashkernel=96M boots
+	# but its tmpfs fills up before the copy, 128M gets through; 160M
+	# leaves a margin. A whole crash took 31-61 s on a two-core host:
+	# the limit is generous.
+	CRASHKERNEL=160M
+	QEMU_TIMEOUT=$((600 + MEM_MIB / 4))
 elif [ "$MEM_MIB" -gt 512 ]; then
 	CRASHKERNEL=192M
 	# TCG boots, fills and copies more slowly with more RAM.
 	QEMU_TIMEOUT=$((300 + MEM_MIB / 4))
 fi
 case $fill,$arch in
-1,i386 | 1,s390x) die "--fill is for --arch amd64 or arm64 (fill.c is built for those only)" ;;
+1,i386 | 1,s390x | 1,ppc64el) die "--fill is for --arch amd64 or arm64 (fill.c is built for those only)" ;;
 esac
 [ -z "$time_collectors" ] || [ "$arch" = amd64 ] || die "--time-collectors is for --arch amd64"
 [ -z "$time_collectors" ] || QEMU_TIMEOUT=$((QEMU_TIMEOUT + 900))
@@ -216,7 +245,16 @@ s390x)
 	label=$suite/s390x
 	kname=$suite-s390x
 	;;
-*) die "--arch wants amd64, i386, arm64 or s390x, got '$arch'" ;;
+ppc64el)
+	qemu="qemu-system-ppc64"
+	# TCG has none of the Spectre workarounds pseries asks for by default:
+	# cap-*=broken/off says so instead of four warnings each boot.
+	qemu_machine="-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu power9"
+	console_dev=hvc0
+	label=$suite/ppc64el
+	kname=$suite-ppc64el
+	;;
+*) die "--arch wants amd64, i386, arm64, s390x or ppc64el, got '$arch'" ;;
 esac
 case $core_headers in
 '') kexec_opts= ;;
@@ -229,6 +267,7 @@ case $arch in
 i386) guest_libdirs="/lib/i386-linux-gnu /usr/lib/i386-linux-gnu" ;;
 arm64) guest_libdirs="/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu" ;;
 s390x) guest_libdirs="/lib/s390x-linux-gnu /usr/lib/s390x-linux-gnu" ;;
+ppc64el) guest_libdirs="/lib/powerpc64le-linux-gnu /usr/lib/powerpc64le-linux-gnu" ;;
 *) guest_libdirs= ;;
 esac
 
@@ -240,7 +279,7 @@ repo_root=$(cd "$script_dir/../.." && pwd)
 
 for tool in "$qemu" busybox kexec vmcore-dmesg modprobe cpio gzip tar timeout truncate dd readelf; do
 	command -v "$tool" >/dev/null 2>&1 ||
-		die "$tool not found (apt-get install qemu-system-x86 qemu-system-arm qemu-system-s390x busybox-static kexec-tools kmod cpio)"
+		die "$tool not found (apt-get install qemu-system-x86 qemu-system-arm qemu-system-s390x qemu-system-ppc busybox-static kexec-tools kmod cpio)"
 done
 busybox_bin=$(command -v busybox)
 # ldd fails on a static binary, and the guests have no libc of their own.
@@ -253,7 +292,8 @@ if [ "$arch" = amd64 ]; then
 	"$script_dir/fetch-kernel.sh" "$suite" "$kdir" >/dev/null
 else
 	"$script_dir/fetch-kernel.sh" --arch "$arch" "$suite" "$kdir" >/dev/null
-	# The guest runs the i386/arm64 packages' binaries, not the host's.
+	# The guest runs the i386/arm64/s390x/ppc64el packages' binaries, not
+	# the host's.
 	busybox_bin=$kdir/userland/bin/busybox
 	[ -x "$busybox_bin" ] || die "$label: $busybox_bin missing (remove $kdir and fetch again)"
 fi
@@ -350,6 +390,24 @@ tree_elf() {
 	done
 }
 
+# root_path ROOT FILE: FILE's path under ROOT with its symbolic links
+# resolved inside ROOT (ppc64el's /lib64/ld64.so.2 is an absolute link to
+# /lib/powerpc64le-linux-gnu/ld64.so.2, which cp -L would seek on the host).
+root_path() {
+	local p t n
+	p=$2
+	n=0
+	while [ -L "$1$p" ] && [ "$n" -lt 16 ]; do
+		t=$(readlink "$1$p")
+		case $t in
+		/*) p=$t ;;
+		*) p=${p%/*}/$t ;;
+		esac
+		n=$((n + 1))
+	done
+	printf '%s\n' "$1$p"
+}
+
 # tree_elf_root DIR ROOT FILE: ROOT's FILE (a path under ROOT), its program
 # interpreter and the shared libraries of its DT_NEEDED chain as found in
 # ROOT, at the same paths in DIR. For a guest whose architecture is not the
@@ -363,7 +421,7 @@ tree_elf_root() {
 	f=$(readelf -l "$root$3" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
 	if [ -n "$f" ]; then
 		mkdir -p "$1${f%/*}"
-		cp -L "$root$f" "$1$f" || die "$label: no interpreter $f in $root"
+		cp -L "$(root_path "$root" "$f")" "$1$f" || die "$label: no interpreter $f in $root"
 	fi
 	while [ -n "$todo" ]; do
 		f=${todo%% *}
@@ -375,7 +433,7 @@ tree_elf_root() {
 		for lib in $(readelf -d "$1$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
 			found=
 			for d in $guest_libdirs /lib /usr/lib; do
-				if [ -e "$root$d/$lib" ]; then
+				if [ -e "$(root_path "$root" "$d/$lib")" ]; then
 					found=$d/$lib
 					break
 				fi
@@ -383,7 +441,7 @@ tree_elf_root() {
 			[ -n "$found" ] || die "$label: $lib (needed by $f) not in $root"
 			[ -e "$1$found" ] && continue
 			mkdir -p "$1${found%/*}"
-			cp -L "$root$found" "$1$found"
+			cp -L "$(root_path "$root" "$found")" "$1$found"
 			todo="${todo:+$todo }$found"
 		done
 	done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# fetch-kernel.sh [--arch amd64|i386|arm64|s390x] SUITE OUTDIR: unpack a real Debian
+# fetch-kernel.sh [--arch amd64|i386|arm64|s390x|ppc64el] SUITE OUTDIR: unpack a real Debian
 # kernel for QEMU tests.
 #
 # SUITE is bullseye (5.10), bookworm (6.1) or trixie (6.12). The versioned
@@ -21,6 +21,10 @@
 # --arch arm64 takes linux-image-arm64's linux-image-*-arm64 (unsigned), and
 # the arm64 userland the same way as i386. --arch s390x likewise takes
 # linux-image-s390x's linux-image-*-s390x and the s390x userland.
+# --arch ppc64el takes linux-image-powerpc64le's linux-image-*-powerpc64le and
+# the ppc64el userland; that package ships an uncompressed ELF
+# boot/vmlinux-VERSION (no vmlinuz), which is what QEMU's pseries -kernel and
+# kexec -p load, kept as OUTDIR/vmlinuz all the same.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -37,7 +41,7 @@ if [ $# -ge 2 ] && [ "$1" = --arch ]; then
 	arch=$2
 	shift 2
 fi
-[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386|arm64|s390x] SUITE OUTDIR"
+[ $# -eq 2 ] || die "usage: fetch-kernel.sh [--arch amd64|i386|arm64|s390x|ppc64el] SUITE OUTDIR"
 suite=$1
 outdir=$2
 case $arch in
@@ -45,7 +49,8 @@ amd64) flavour=amd64 ;;
 i386) flavour=686-pae ;;
 arm64) flavour=arm64 ;;
 s390x) flavour=s390x ;;
-*) die "unknown arch '$arch' (want amd64, i386, arm64 or s390x)" ;;
+ppc64el) flavour=powerpc64le ;;
+*) die "unknown arch '$arch' (want amd64, i386, arm64, s390x or ppc64el)" ;;
 esac
 case $suite in
 bullseye | bookworm | trixie) ;;
@@ -133,7 +138,10 @@ done
 [ -n "$deb" ] || die "$suite: downloaded $pkg but found no .deb in $apt_dir/archives"
 
 dpkg-deb -x "$deb" "$outdir" || die "$suite: dpkg-deb -x $deb failed"
-[ -f "$outdir/boot/vmlinuz-$version" ] || die "$suite: $deb has no boot/vmlinuz-$version"
+# powerpc's kernel is an uncompressed ELF, boot/vmlinux-VERSION.
+kimage=$outdir/boot/vmlinuz-$version
+[ -f "$kimage" ] || [ ! -f "$outdir/boot/vmlinux-$version" ] || kimage=$outdir/boot/vmlinux-$version
+[ -f "$kimage" ] || die "$suite: $deb has no boot/vmlinuz-$version"
 # trixie's packages ship merged-/usr (usr/lib/modules); depmod -b and the
 # callers look in lib/modules.
 if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
@@ -141,7 +149,7 @@ if [ ! -e "$outdir/lib" ] && [ -d "$outdir/usr/lib/modules" ]; then
 fi
 depmod -b "$outdir" "$version" || die "$suite: depmod -b $outdir $version failed"
 
-# The i386, arm64 or s390x guest's userland: busybox-static, kexec-tools and the libraries
+# The i386, arm64, s390x or ppc64el guest's userland: busybox-static, kexec-tools and the libraries
 # they may load (every lib* package and zlib1g in kexec-tools' dependency
 # closure; the
 # caller copies only what /sbin/kexec's DT_NEEDED chain names).
@@ -176,7 +184,7 @@ if [ "$arch" != amd64 ]; then
 fi
 printf '%s\n' "$version" >"$outdir/version"
 # vmlinuz last: its presence marks a complete fetch.
-cp "$outdir/boot/vmlinuz-$version" "$outdir/vmlinuz.tmp"
+cp "$kimage" "$outdir/vmlinuz.tmp"
 mv "$outdir/vmlinuz.tmp" "$outdir/vmlinuz"
 rm -rf "$deb" "$apt_dir/lists"
 printf '%s\n' "$version"
