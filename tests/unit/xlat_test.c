@@ -894,6 +894,83 @@ static void test_s390x_walk(void)
 	fake_deinit(&m);
 }
 
+/* A ppc64 radix entry: big-endian whatever the kernel's byte order. */
+static void ppc64_put_entry(struct fake_mem *m, uint64_t paddr, uint64_t v)
+{
+	static const struct rd_format be = { RD_BIG_ENDIAN, 8 };
+	rd_put_uint(&be, fake_ptr(m, paddr), 8, v);
+}
+
+/*
+ * ppc64le with 64 KiB pages and a radix tree at swapper_pg_dir: the PGD
+ * (13 bits), a PUD and a PMD (9 bits each) and a 256-byte PTE fragment (5
+ * bits) map vmemmap's first 64 KiB page; a PMD leaf maps 2 MiB, a PUD
+ * leaf the linear map's first GiB.  Entries
+ * are big-endian on a little-endian kernel.  A PGD without a present
+ * entry leaves the linear rule alone.
+ */
+static void test_ppc64_radix_walk(void)
+{
+	struct fake_mem m;
+	fake_init(&m, EM_PPC64, RD_LITTLE_ENDIAN, 8);
+	fake_add(&m, 0, 0x200000, 0);
+	fake_put_uts(&m, 0x5000, "6.1.0");
+	const uint64_t present = UINT64_C(1) << 63, leaf = UINT64_C(1) << 62;
+	const uint64_t pgd = 0x10000, pud = 0x20000, pmd = 0x21000, pte = 0x22000,
+		       lin = 0x23000;
+	// The linear map's first GiB as a PUD leaf (xlat.c valid (5)
+	// compares the walk with the linear rule on the root's page).
+	ppc64_put_entry(&m, pgd, present | lin | 9);
+	ppc64_put_entry(&m, lin, present | leaf | 0);
+	// vmemmap 0xc00c000000000000: PGD index 0x1800, then 0, 0, 0.
+	ppc64_put_entry(&m, pgd + 8 * 0x1800, present | pud | 9);
+	ppc64_put_entry(&m, pud, present | pmd | 9);
+	ppc64_put_entry(&m, pmd, present | pte | 5);
+	ppc64_put_entry(&m, pmd + 8, present | leaf | UINT64_C(0x40000000));
+	ppc64_put_entry(&m, pte, present | leaf | 0x150000);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
+			    "SYMBOL(init_uts_ns)=c000000000005000\n"
+			    "SYMBOL(swapper_pg_dir)=c000000000010000\n");
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "linear map at 0xc000000000000000, "
+					  "radix page tables at swapper_pg_dir");
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xc000000000012345)), 0x12345);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xc00c000000000010)), 0x150010);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xc00c0000002abcde)),
+			     UINT64_C(0x400abcde));
+		uint64_t pa;
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xc00c000000010000), &pa),
+			  CRASH_ERR_FAULT,
+			  "ppc64: page walk of 0xc00c000000010000: PTE[1] = "
+			  "0x0000000000000000 is not present");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xc00c000040000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "ppc64: page walk of 0xc00c000040000000: PUD[1] = "
+			  "0x0000000000000000 is not present");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xc010000000000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "ppc64: page walk of 0xc010000000000000: outside the "
+			  "52-bit radix tree");
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// A PGD with no present entry (a synthetic or trimmed core): the
+	// linear rule alone.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
+			    "SYMBOL(init_uts_ns)=c000000000005000\n"
+			    "SYMBOL(swapper_pg_dir)=c000000000100000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "linear map at 0xc000000000000000");
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
 static void test_riscv64(void)
 {
 	struct fake_mem m;
@@ -945,6 +1022,7 @@ int main(void)
 	RUN(test_arm64_empty_root);
 	RUN(test_s390x);
 	RUN(test_s390x_walk);
+	RUN(test_ppc64_radix_walk);
 	RUN(test_riscv64);
 	return test_summary("xlat");
 }
