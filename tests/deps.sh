@@ -6,6 +6,7 @@ set -eu
 
 packages="gcc make libc6-dev libelf-dev zlib1g-dev liblzo2-dev libzstd-dev clang libclang-rt-14-dev
 kexec-tools makedumpfile crash python3-libkdumpfile qemu-system-x86 qemu-system-arm
+qemu-system-ppc qemu-user
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 busybox-static shellcheck cpio file xz-utils zstd kmod time
 initramfs-tools-core e2fsprogs openssh-client openssh-server python3-pyftpdlib
