@@ -310,7 +310,7 @@ C
 	rm -f "$tmp/kexec.argv"
 	run "$SH" --root "$R" load
 	printf '%s\n' -p "$R/boot/vmlinuz-$KVER" "--initrd=$R/boot/initrd.img-crashkit" \
-		"--append=root=/dev/mapper/vg-root rootflags=subvol=@ ro irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10" >"$tmp/want.argv"
+		"--append=root=/dev/mapper/vg-root rootflags=subvol=@ ro irqpoll nr_cpus=1 reset_devices cgroup_disable=memory numa=off transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 rd.shell=0 rd.emergency=reboot rd.timeout=300" >"$tmp/want.argv"
 	if [ "$rc" -eq 0 ] && cmp -s "$tmp/want.argv" "$tmp/kexec.argv" && [ ! -s "$tmp/build.log" ]; then
 		pass
 	else
@@ -325,7 +325,9 @@ C
 	# a network target gets ip= (ipconfig's and dracut's syntax),
 	# rd.neednet=1 and, for a named device with an address, ifname=; an
 	# ip= of the running kernel or of KDUMP_CMDLINE_APPEND wins; no network
-	# target, NETWORK=none or our own image: none.  The last field, when
+	# target, NETWORK=none or our own image: none.  Every distro image gets
+	# rd.shell=0 rd.emergency=reboot rd.timeout=300 (dracut's own failures
+	# reboot), which KDUMP_CMDLINE_APPEND overrides word by word.  The last field, when
 	# there, is the interface of the IPv4 default route (/proc/net/route),
 	# which NET_INTERFACE=auto names; ens4 is listed after ens3.
 	mkdir -p "$R/sys/class/net/lo" "$R/sys/class/net/ens3" "$R/sys/class/net/ens4" "$R/proc/net"
@@ -363,7 +365,8 @@ TARGETS=ssh;SSH_TARGET=dump@10.0.2.2;NET_INTERFACE=eth1|root=/dev/vda ro|ip=::::
 TARGETS=http;HTTP_URL=http://10.0.2.2:8080/up;NETWORK=static;NET_ADDRESS=192.168.7.20/21;NET_GATEWAY=192.168.7.1;NET_DNS=192.168.7.2 192.168.7.3 192.168.7.4|root=/dev/vda ro|ip=192.168.7.20::192.168.7.1:255.255.248.0::ens3:off:192.168.7.2:192.168.7.3 rd.neednet=1 ifname=ens3:52:54:00:ab:cd:ef|ip=dhcp
 TARGETS=raw;RAW_DEVICE=/dev/vdc;NETWORK=static;NET_ADDRESS=10.1.2.3/32;NET_INTERFACE=eth0|root=/dev/vda ro|ip=10.1.2.3:::255.255.255.255::eth0:off rd.neednet=1|ip=dhcp
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;NETWORK=none|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
-TARGETS=raw;RAW_DEVICE=/dev/vdc|root=/dev/vda ro|root=/dev/vda|ip= rd.neednet
+TARGETS=raw;RAW_DEVICE=/dev/vdc|root=/dev/vda ro|root=/dev/vda rd.shell=0 rd.emergency=reboot rd.timeout=300|ip= rd.neednet
+TARGETS=raw;RAW_DEVICE=/dev/vdc;KDUMP_CMDLINE_APPEND="rd.shell rd.timeout=60"|root=/dev/vda ro|rd.emergency=reboot rd.shell rd.timeout=60|rd.shell=0 rd.timeout=300
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash|root=/dev/nfs ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off|ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off rd.neednet=1|ip=dhcp
 TARGETS=nfs;NFS_EXPORT=10.0.2.2:/srv/crash;KDUMP_CMDLINE_APPEND="ip=eth0:dhcp"|root=/dev/vda ro|ip=eth0:dhcp rd.neednet=1|ip=dhcp
 TARGETS=ssh;SSH_TARGET=dump@10.0.2.2|root=/dev/vda ro|ip=:::::ens4:dhcp rd.neednet=1 ifname=ens4:52:54:00:12:34:56|ip=dhcp ifname=ens3|ens4
@@ -378,7 +381,7 @@ N
 	run "$SH" --root "$R" load
 	got=$(sed -n 's/^--append=//p' "$tmp/kexec.argv" 2>/dev/null)
 	case " $got " in
-	*' ip='* | *rd.neednet*) fail "$SH: own image got network words: $got" ;;
+	*' ip='* | *rd.neednet* | *rd.shell* | *rd.emergency*) fail "$SH: own image got distro image words: $got" ;;
 	*) [ "$rc" -eq 0 ] && pass || fail "$SH: own image load with nfs: exit $rc: $(cat "$tmp/out")" ;;
 	esac
 

@@ -142,6 +142,26 @@ else
 	dimg=
 fi
 
+# show_cmdline IMAGE CONF: the capture command line `crashctl show` prints
+# for a machine booted with root=/dev/vda whose NIC is ens3 (as udev names
+# virtio-net in slot 3, with QEMU's default address), loading the distro
+# image IMAGE with crashkit.conf CONF.
+show_cmdline() {
+	local r
+	r=$tmp/showroot
+	rm -rf "$r"
+	mkdir -p "$r/etc" "$r/proc" "$r/boot" "$r/sys/class/net/lo" "$r/sys/class/net/ens3"
+	echo 52:54:00:12:34:56 >"$r/sys/class/net/ens3/address"
+	{
+		cat "$2"
+		printf 'KDUMP_INITRD=/boot/distro.img\nKDUMP_KVER=%s\n' "$kver"
+	} >"$r/etc/crashkit.conf"
+	echo "console=ttyS0 root=/dev/vda crashkernel=192M panic=1" >"$r/proc/cmdline"
+	cp "$1" "$r/boot/distro.img"
+	printf 'vmlinuz\n' >"$r/boot/vmlinuz-$kver"
+	sh initramfs/crashctl --root "$r" show 2>"$tmp/show.err" | sed -n 's/^capture cmdline: *//p'
+}
+
 # servers_wait_file, for net_boot's HTTP collector.
 . "$top/tests/e2e/servers/servers.sh"
 
@@ -324,7 +344,7 @@ EOF
 # image is 29 MB compressed, more than the capture kernel can unpack in
 # 192 MiB.
 net_boot() {
-	local port r cmdline img2 start got collector
+	local port cmdline img2 start got collector
 	rm -rf "$tmp/http" "$tmp/http.port" "$tmp/http.log"
 	mkdir -p "$tmp/http"
 	/usr/bin/python3 tests/e2e/servers/collector.py "$tmp/http" "$tmp/http.port" "$tmp/http.log" &
@@ -360,22 +380,7 @@ net_boot() {
 		kill "$collector" 2>/dev/null
 		return
 	fi
-	# crashctl's view of a machine booted with root=/dev/vda whose
-	# interface is ens3 (as udev names virtio-net in slot 3), loading this
-	# image.
-	r=$tmp/netroot
-	rm -rf "$r"
-	mkdir -p "$r/etc" "$r/proc" "$r/boot" "$r/sys/class/net/lo" "$r/sys/class/net/ens3"
-	# QEMU's default address for the guest's first NIC.
-	echo 52:54:00:12:34:56 >"$r/sys/class/net/ens3/address"
-	{
-		cat "$tmp/net.conf"
-		printf 'KDUMP_INITRD=/boot/distro-net.img\nKDUMP_KVER=%s\n' "$kver"
-	} >"$r/etc/crashkit.conf"
-	echo "console=ttyS0 root=/dev/vda crashkernel=192M panic=1" >"$r/proc/cmdline"
-	cp "$img2" "$r/boot/distro-net.img"
-	printf 'vmlinuz\n' >"$r/boot/vmlinuz-$kver"
-	cmdline=$(sh initramfs/crashctl --root "$r" show 2>"$tmp/show.err" | sed -n 's/^capture cmdline: *//p')
+	cmdline=$(show_cmdline "$img2" "$tmp/net.conf")
 	case " $cmdline " in
 	*' ip=10.0.2.77::10.0.2.2:255.255.255.0::ens3:off rd.neednet=1 ifname=ens3:52:54:00:12:34:56 '*) pass ;;
 	*) fail "$1 net: crashctl show: capture cmdline '$cmdline' lacks the static ip=: $(head -c 300 "$tmp/show.err")" ;;
@@ -406,6 +411,36 @@ net_boot() {
 	fi
 }
 
+# noroot_boot NAME IMAGE: the capture kernel's root device never appears.
+# With the words crashctl adds for a distro image (and their waits cut
+# short: rootdelay=, rd.retry=), the image gives up and reboots: QEMU
+# (-no-reboot) ends by itself, no shell waits on the console.
+noroot_boot() {
+	local cmdline start
+	cmdline=$(show_cmdline "$2" "$tmp/crashkit.conf")
+	case " $cmdline " in
+	*' panic=10 rd.shell=0 rd.emergency=reboot rd.timeout=300 '*) pass ;;
+	*) fail "$1 noroot: crashctl show: capture cmdline '$cmdline' lacks the guard words: $(head -c 300 "$tmp/show.err")" ;;
+	esac
+	cmdline=$(printf '%s\n' "$cmdline" | sed 's|root=/dev/vda|root=LABEL=crashkit-nosuchroot|')
+	make_root
+	make_first "$2" "$tmp/first-noroot.cpio.gz" "$cmdline rootdelay=10 rd.retry=10"
+	start=$(date +%s)
+	if qemu_run "$tmp/$1-noroot.log" "$kdir/vmlinuz" "$tmp/first-noroot.cpio.gz" \
+		"console=ttyS0 crashkernel=192M panic=1"; then
+		pass
+	else
+		fail "$1 noroot: qemu exit $? (the capture kernel did not reboot by itself); console (last 30 lines):"
+		tail -n 30 "$tmp/$1-noroot.log" | tr -d '\r'
+	fi
+	note "$1 noroot: crash to reboot: $(($(date +%s) - start)) s"
+	grep_in 'crashkit-e2e: loaded, crashing' "$tmp/$1-noroot.log" "$1 noroot: the first kernel crashed"
+	case $1 in
+	initramfs-tools) grep_in 'does not exist' "$tmp/$1-noroot.log" "$1 noroot: initramfs-tools gave up on the root" ;;
+	dracut) grep_in 'has failed' "$tmp/$1-noroot.log" "$1 noroot: dracut gave up without a shell" ;;
+	esac
+}
+
 normal_boot initramfs-tools "$img"
 crash_boot initramfs-tools "$img" initramfs-tools /root
 if [ -n "$dimg" ]; then
@@ -414,4 +449,6 @@ if [ -n "$dimg" ]; then
 fi
 net_boot initramfs-tools
 [ -z "$dimg" ] || net_boot dracut
+noroot_boot initramfs-tools "$img"
+[ -z "$dimg" ] || noroot_boot dracut "$dimg"
 finish
