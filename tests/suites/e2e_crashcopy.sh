@@ -710,24 +710,46 @@ full_disk() {
 	return "$rc"
 }
 
-# arm64_crash: a fresh full arm64 core with --fill (or E2E_ARM64_CORE); sets core.
-arm64_crash() {
-	local t
+# full_crash NAME OVERRIDE ARGS...: a fresh full core crashed with
+# tests/e2e/crash-kernel.sh ARGS (niced) into $work/NAME.crash, or the file
+# OVERRIDE when that is set (E2E_*_CORE, for work on the checks); sets core.
+full_crash() {
+	local name t
+	name=$1
 	core=
-	if [ -n "${E2E_ARM64_CORE:-}" ]; then
-		[ -s "$E2E_ARM64_CORE" ] || return 1
-		core=$E2E_ARM64_CORE
+	if [ -n "$2" ]; then
+		[ -s "$2" ] || return 1
+		core=$2
 		return 0
 	fi
-	rm -rf "$work/arm64.crash"
+	shift 2
+	rm -rf "$work/$name.crash"
 	t=$(date +%s)
-	if ! nice sh tests/e2e/crash-kernel.sh --suite trixie --arch arm64 --fill --cache "$cache" \
-		"$work/arm64.crash" >"$work/arm64.crash.log" 2>&1; then
-		tail -n 20 "$work/arm64.crash.log" | sed 's/^/  | /'
+	if ! nice sh tests/e2e/crash-kernel.sh "$@" --cache "$cache" \
+		"$work/$name.crash" >"$work/$name.crash.log" 2>&1; then
+		tail -n 20 "$work/$name.crash.log" | sed 's/^/  | /'
 		return 1
 	fi
-	printf '  crashed trixie arm64 with --fill here (%s s)\n' "$(($(date +%s) - t))"
-	core=$work/arm64.crash/vmcore
+	printf '  crashed %s here: %s (%s s)\n' "$name" "$*" "$(($(date +%s) - t))"
+	core=$work/$name.crash/vmcore
+}
+
+# full_core_start SUITE NAME OVERRIDE ARGS...: open a full-core section:
+# a fresh $dir, the core crashed (full_crash), one check counted for it.
+full_core_start() {
+	suite=$1
+	dir=$work/$suite
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	shift
+	if full_crash "$@"; then
+		passed=$((passed + 1))
+		printf 'ok   %s: a full core: %s\n' "$suite" "$core"
+	else
+		shift 2
+		failed=$((failed + 1))
+		printf 'FAIL %s: no core (crash-kernel.sh %s failed)\n' "$suite" "$*"
+	fi
 }
 
 # json_field JSON KEY [SUBKEY]: one field of a --json summary.
@@ -741,14 +763,16 @@ print("null" if o is None else o)
 ' "$@"
 }
 
-# arm64_filtered LEVEL: crashcopy --json -d LEVEL -l on the full arm64 core:
-# exit 0, mode 0600, no warning, filter_fallback null; at -d 31 every
-# category excluded something.
-arm64_filtered() {
-	local out fb n key
-	out=$dir/a$1
+# filtered_copy OUT LEVEL [KEY...]: crashcopy --json -d LEVEL -l on the
+# full core into OUT: exit 0, mode 0600, no warning on stderr (the filter
+# read mem_map), filter_fallback null, and each excluded KEY above 0.
+filtered_copy() {
+	local out level fb n key
+	out=$1
+	level=$2
+	shift 2
 	rm -f "$out"
-	cc_run 0 "$out.err" --json -d "$1" -l "$core" "$out" >"$out.json" &&
+	cc_run 0 "$out.err" --json -d "$level" -l "$core" "$out" >"$out.json" &&
 		mode_600_complete "$out" || return 1
 	if grep -q 'warning' "$out.err"; then
 		sed 's/^/  | /' "$out.err"
@@ -759,15 +783,14 @@ arm64_filtered() {
 		printf '  filter_fallback: %s\n' "$fb"
 		return 1
 	}
-	[ "$1" = 31 ] || return 0
-	for key in cache cache_private user free; do
+	for key in "$@"; do
 		n=$(json_field "$out.json" excluded "$key") || return 1
 		[ "$n" -gt 0 ] || {
-			printf '  -d 31 excluded no %s page (--fill makes some)\n' "$key"
+			printf '  -d %s excluded no %s page\n' "$level" "$key"
 			return 1
 		}
 	done
-	printf '  -d 31 excluded: %s\n' "$(grep -o '"excluded":{[^}]*}' "$out.json")"
+	[ $# -eq 0 ] || printf '  -d %s excluded: %s\n' "$level" "$(grep -o '"excluded":{[^}]*}' "$out.json")"
 }
 
 # arm64_free_count: tests/free_pages_check.py's independent count of the
@@ -798,26 +821,6 @@ arm64_free_count() {
 	[ "$free" -eq "$e" ] && [ "$free31" -eq "$e" ] && [ $((free + kept)) -eq "$f" ]
 }
 
-# ppc64_crash: a fresh full ppc64el core (or E2E_PPC64_CORE); sets core.
-ppc64_crash() {
-	local t
-	core=
-	if [ -n "${E2E_PPC64_CORE:-}" ]; then
-		[ -s "$E2E_PPC64_CORE" ] || return 1
-		core=$E2E_PPC64_CORE
-		return 0
-	fi
-	rm -rf "$work/ppc64el.crash"
-	t=$(date +%s)
-	if ! nice sh tests/e2e/crash-kernel.sh --suite bookworm --arch ppc64el --cache "$cache" \
-		"$work/ppc64el.crash" >"$work/ppc64el.crash.log" 2>&1; then
-		tail -n 20 "$work/ppc64el.crash.log" | sed 's/^/  | /'
-		return 1
-	fi
-	printf '  crashed bookworm ppc64el here (%s s)\n' "$(($(date +%s) - t))"
-	core=$work/ppc64el.crash/vmcore
-}
-
 # ppc64_dmesg: crashdmesg's log of the ppc64el core is vmcore-dmesg's.
 ppc64_dmesg() {
 	vmcore-dmesg "$core" >"$dir/vd.txt" 2>/dev/null || {
@@ -829,34 +832,6 @@ ppc64_dmesg() {
 		return 1
 	}
 	same "$dir/vd.txt" "$dir/cd.txt"
-}
-
-# ppc64_filtered: crashcopy --json -d 31 -l on the ppc64el core: exit 0,
-# mode 0600, no warning (the filter reads mem_map through the radix walk),
-# filter_fallback null, cache, user and free pages excluded.
-ppc64_filtered() {
-	local out fb n key
-	out=$dir/p31
-	rm -f "$out"
-	cc_run 0 "$out.err" --json -d 31 -l "$core" "$out" >"$out.json" &&
-		mode_600_complete "$out" || return 1
-	if grep -q 'warning' "$out.err"; then
-		sed 's/^/  | /' "$out.err"
-		return 1
-	fi
-	fb=$(json_field "$out.json" filter_fallback) || return 1
-	[ "$fb" = null ] || {
-		printf '  filter_fallback: %s\n' "$fb"
-		return 1
-	}
-	for key in cache user free; do
-		n=$(json_field "$out.json" excluded "$key") || return 1
-		[ "$n" -gt 0 ] || {
-			printf '  -d 31 excluded no %s page\n' "$key"
-			return 1
-		}
-	done
-	printf '  -d 31 excluded: %s\n' "$(grep -o '"excluded":{[^}]*}' "$out.json")"
 }
 
 # ppc64_vs_makedumpfile: Debian 12's makedumpfile built for ppc64el (its own
@@ -975,49 +950,31 @@ for suite in $suites; do
 	done
 done
 
-suite=trixie-arm64
-dir=$work/$suite
-printf '== %s (full core)\n' "$suite"
+printf '== trixie-arm64 (full core)\n'
 if [ "${E2E_ARM64:-yes}" = no ]; then
-	printf 'skipped %s: E2E_ARM64=no\n' "$suite"
+	printf 'skipped trixie-arm64: E2E_ARM64=no\n'
 else
-	rm -rf "$dir"
-	mkdir -p "$dir"
 	t_arm64=$(date +%s)
-	if arm64_crash; then
-		passed=$((passed + 1))
-		printf 'ok   %s: a full core: %s\n' "$suite" "$core"
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s: no core (crash-kernel.sh --arch arm64 --fill failed)\n' "$suite"
-	fi
-	for level in 31 16; do
-		check "-d $level -l: exit 0, no warning, filter_fallback null" arm64_filtered "$level"
-		check "-d $level -l: page-exact through libkdumpfile (aarch64)" pages_exact "$dir/a$level" "$level"
-	done
+	full_core_start trixie-arm64 arm64 "${E2E_ARM64_CORE:-}" --suite trixie --arch arm64 --fill
+	check "-d 31 -l: exit 0, no warning, filter_fallback null" \
+		filtered_copy "$dir/a31" 31 cache cache_private user free
+	check "-d 31 -l: page-exact through libkdumpfile (aarch64)" pages_exact "$dir/a31" 31
+	check "-d 16 -l: exit 0, no warning, filter_fallback null" filtered_copy "$dir/a16" 16
+	check "-d 16 -l: page-exact through libkdumpfile (aarch64)" pages_exact "$dir/a16" 16
 	check "free pages: crashcopy's count == tests/free_pages_check.py's (struct pages via libkdumpfile)" arm64_free_count
 	rm -f "$dir/a31" "$dir/a16"
 	printf '  %s: %s s\n' "$suite" "$(($(date +%s) - t_arm64))"
 fi
 
-suite=bookworm-ppc64el
-dir=$work/$suite
-printf '== %s (full core)\n' "$suite"
+printf '== bookworm-ppc64el (full core)\n'
 if [ "${E2E_PPC64:-yes}" = no ]; then
-	printf 'skipped %s: E2E_PPC64=no\n' "$suite"
+	printf 'skipped bookworm-ppc64el: E2E_PPC64=no\n'
 else
-	rm -rf "$dir"
-	mkdir -p "$dir"
 	t_ppc=$(date +%s)
-	if ppc64_crash; then
-		passed=$((passed + 1))
-		printf 'ok   %s: a full core: %s\n' "$suite" "$core"
-	else
-		failed=$((failed + 1))
-		printf 'FAIL %s: no core (crash-kernel.sh --arch ppc64el failed)\n' "$suite"
-	fi
+	full_core_start bookworm-ppc64el ppc64el "${E2E_PPC64_CORE:-}" --suite bookworm --arch ppc64el
 	check "crashdmesg --vmcore-dmesg == vmcore-dmesg (ppc64le, 64 KiB pages)" ppc64_dmesg
-	check "-d 31 -l: exit 0, no warning, filter_fallback null (radix page walk)" ppc64_filtered
+	check "-d 31 -l: exit 0, no warning, filter_fallback null (radix page walk)" \
+		filtered_copy "$dir/p31" 31 cache user free
 	check "-d 31 -l: page-exact through libkdumpfile (ppc64)" pages_exact "$dir/p31" 31
 	check "-d 31 -l: Debian's ppc64el makedumpfile excludes the same pages" ppc64_vs_makedumpfile
 	rm -f "$dir/p31" "$dir/mdf31"
