@@ -61,8 +61,8 @@ if [ -e "$outdir/vmlinuz" ]; then
 	exit 0
 fi
 
-for tool in apt-get apt-cache dpkg-deb depmod; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install apt dpkg kmod)"
+for tool in apt-get apt-cache dpkg-deb depmod timeout; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install apt dpkg kmod coreutils)"
 done
 
 mirror=$(host_mirror) || die "no Debian mirror URI found in /etc/apt/sources.list{,.d}"
@@ -94,25 +94,7 @@ if [ -e "$outdir/vmlinuz" ]; then
 fi
 
 apt_dir=$outdir/.apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-printf 'deb [trusted=yes] %s %s main\n' "$mirror" "$suite" >"$apt_dir/sources.list"
-
-# apt_private ARGS...: run apt-get/apt-cache ($1) with the private state only.
-apt_private() {
-	local tool
-	tool=$1
-	shift
-	"$tool" -q \
-		-o Dir::Etc::sourcelist="$apt_dir/sources.list" \
-		-o Dir::Etc::sourceparts=- \
-		-o Dir::State::Lists="$apt_dir/lists" \
-		-o Dir::Cache::archives="$apt_dir/archives" \
-		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
-		-o Debug::NoLocking=1 \
-		-o APT::Sandbox::User=root \
-		-o APT::Architecture="$arch" \
-		"$@"
-}
+apt_private_setup "$apt_dir" "$suite" "$arch" || die "cannot set up $apt_dir"
 
 apt_private apt-get update >"$apt_dir/update.log" 2>&1 ||
 	die "apt-get update for $suite from $mirror failed (see $apt_dir/update.log)"
@@ -157,9 +139,7 @@ if [ "$arch" != amd64 ]; then
 	rm -rf "$outdir/userland"
 	mkdir -p "$outdir/userland"
 	set -- busybox-static kexec-tools
-	for p in $(apt_private apt-cache depends --recurse --no-recommends --no-suggests \
-		--no-conflicts --no-breaks --no-replaces --no-enhances kexec-tools |
-		sed -n 's/^\(lib[^ <]*\)$/\1/p; s/^\(zlib1g\)$/\1/p'); do
+	for p in $(apt_private_libs kexec-tools); do
 		set -- "$@" "$p"
 	done
 	(cd "$apt_dir/archives" && apt_private apt-get download "$@") >"$apt_dir/download-userland.log" 2>&1 ||

@@ -60,39 +60,24 @@ for tool in apt-get apt-cache /usr/bin/dpkg-deb timeout "$qemu_user"; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get install apt dpkg coreutils qemu-user)"
 done
 [ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
-mirror=$(host_mirror) || die "no Debian mirror URI found in /etc/apt/sources.list{,.d}"
+host_mirror >/dev/null || die "no Debian mirror URI found in /etc/apt/sources.list{,.d}"
 
 tmp=$cache/.fetch-$arch.$$
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
+mkdir -p "$tmp/root" 2>/dev/null || die "cannot create $tmp/root"
 apt_dir=$tmp/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$tmp/root" 2>/dev/null ||
-	die "cannot create $apt_dir"
-printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" >"$apt_dir/sources.list"
+apt_private_setup "$apt_dir" "$suite" "$arch" "$keyring" || die "cannot set up $apt_dir"
 
-# apt_foreign TOOL ARGS...: apt-get/apt-cache on the private state, for ARCH.
-apt_foreign() {
-	local tool
-	tool=$1
-	shift
-	timeout 300 "$tool" -q -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
-		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt_dir/lists" \
-		-o Dir::State::status=/dev/null -o Dir::Cache::archives="$apt_dir/archives" \
-		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 \
-		-o APT::Sandbox::User=root -o APT::Architecture="$arch" "$@"
-}
-
-apt_foreign apt-get update >"$apt_dir/update.log" 2>&1 ||
+apt_private apt-get update >"$apt_dir/update.log" 2>&1 ||
 	die "apt-get update for $suite $arch failed: $(grep -E '^(E|W):' "$apt_dir/update.log" | head -n 1)"
 # makedumpfile and the library packages of its dependency closure.
 set -- makedumpfile
-for p in $(apt_foreign apt-cache depends --recurse --no-recommends --no-suggests \
-	--no-conflicts --no-breaks --no-replaces --no-enhances makedumpfile |
-	sed -n 's/^\(lib[^ <]*\)$/\1/p; s/^\(zlib1g\)$/\1/p' | sort -u); do
+for p in $(apt_private_libs makedumpfile); do
 	set -- "$@" "$p"
 done
-(cd "$apt_dir/archives" && apt_foreign apt-get download "$@") >"$apt_dir/download.log" 2>&1 ||
+(cd "$apt_dir/archives" && apt_private apt-get download "$@") >"$apt_dir/download.log" 2>&1 ||
 	die "apt-get download $* failed: $(grep -E '^(E|W):' "$apt_dir/download.log" | head -n 1)"
 for deb in "$apt_dir/archives"/*.deb; do
 	[ -f "$deb" ] || die "apt-get download $* left no .deb"

@@ -81,29 +81,9 @@ tmp=$cache/.fetch.$$
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
+mkdir -p "$tmp/root" 2>/dev/null || die "cannot create $tmp/root"
 apt_dir=$tmp/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$tmp/root" 2>/dev/null ||
-	die "cannot create $apt_dir"
-printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$suite" >"$apt_dir/sources.list"
-
-# apt_private TOOL ARGS...: run apt-get/apt-cache with the private state only
-# (no sources, lists, archives or dpkg status of the host).
-apt_private() {
-	local tool
-	tool=$1
-	shift
-	timeout 300 "$tool" -q \
-		-o Dir::Etc::sourcelist="$apt_dir/sources.list" \
-		-o Dir::Etc::sourceparts=- \
-		-o Dir::State::Lists="$apt_dir/lists" \
-		-o Dir::State::status=/dev/null \
-		-o Dir::Cache::archives="$apt_dir/archives" \
-		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
-		-o Debug::NoLocking=1 \
-		-o APT::Sandbox::User=root \
-		-o APT::Architecture="$arch" \
-		"$@"
-}
+apt_private_setup "$apt_dir" "$suite" "$arch" "$keyring" || die "cannot set up $apt_dir"
 
 apt_private apt-get update >"$apt_dir/update.log" 2>&1 ||
 	die "apt-get update for $suite from $mirror failed: $(first_error "$apt_dir/update.log")"
