@@ -23,14 +23,25 @@
  * 63 says present; bit 62 (_PAGE_PTE) marks a leaf, which a PUD (1 GiB) or
  * PMD (2 MiB) entry may be too.  A directory entry holds the next table's
  * real address with bits 63..62 and 7..0 (the next level's size) masked
- * off; a leaf's real page number is bits 55..page shift.  A hash-MMU
- * kernel maps vmemmap in the hashed page table instead (not walked here:
- * its vmemmap addresses stay unreadable, and page filtering falls back to
- * zero pages with a warning).  A root that is not in the dump, or whose
- * PGD has no present entry, gives no walk; the rule alone is proposed
- * after the walking candidate in any case.
+ * off; a leaf's real page number is bits 55..page shift.  A root that is
+ * not in the dump, or whose PGD has no present entry, gives no walk.
  *
- * (4) Candidates are validated by xlat.c with init_uts_ns.
+ * (4) The hash MMU (POWER8, or radix off) maps vmemmap in the hashed page
+ * table, not in swapper_pg_dir, and the radix candidate fails xlat.c's
+ * check of the walk against the linear rule.  What the kernel keeps for
+ * it (arch/powerpc/mm/init_64.c) is vmemmap_list: a singly linked list of
+ * struct vmemmap_backing { list (next), phys, virt_addr }, one per
+ * vmemmap block of 1 << mmu_psize_defs[mmu_vmemmap_psize].shift bytes,
+ * all exported in VMCOREINFO (arch/powerpc/kexec/core.c).  The second
+ * candidate translates vmemmap through that list (the linear map as the
+ * rule does): "walk" mode 0 below, with the list head's physical address
+ * as its root and the block shift as its page shift.  The field offsets
+ * are 0, 8 and 16 since the struct exists; a VMCOREINFO that says
+ * otherwise gives no such candidate.  The list is followed at most
+ * PPC64_LIST_MAX nodes (a loop ends there).
+ *
+ * (5) Candidates, in order: radix walk, vmemmap_list, the rule alone;
+ * xlat.c validates them with init_uts_ns.
  */
 #include <elf.h>
 #include <inttypes.h>
@@ -50,6 +61,14 @@ enum {
 	PPC64_PGD_BITS = 13,
 	PPC64_DIR_BITS = 9,		/* PUD and PMD */
 	PPC64_LEVELS = 4,
+	// (4): struct vmemmap_backing, and the longest list we follow (a
+	// 64 TiB machine with 16 MiB blocks of 64-byte struct pages per
+	// 64 KiB page has 65536 blocks).
+	PPC64_VMB_LIST = 0, PPC64_VMB_PHYS = 8, PPC64_VMB_VIRT = 16,
+	PPC64_VMB_SIZE = 24,
+	PPC64_LIST_MAX = 1 << 20,
+	// MMU_PAGE_COUNT is 16 at most (book3s/64/mmu.h).
+	PPC64_MMU_PSIZES = 16,
 };
 /* A directory entry's next-table address: bits 63..62 and 7..0 off. */
 static const uint64_t PPC64_DIR_ADDR_MASK = UINT64_C(0x3fffffffffffff00);
@@ -65,11 +84,50 @@ static unsigned ppc64_level_bits(unsigned l, unsigned page_shift)
 	return page_shift == 16 ? 5 : 9;
 }
 
+/* (4): @vaddr through vmemmap_list, whose head pointer is at c's root. */
+static struct crash_error *ppc64_list_walk(const struct xlat_reader *r,
+					   const struct arch_candidate *c,
+					   uint64_t vaddr, uint64_t *paddr_ret)
+{
+	if (vaddr >= PPC64_PAGE_OFFSET && vaddr < PPC64_LINEAR_END) {
+		*paddr_ret = vaddr - PPC64_PAGE_OFFSET;
+		return NULL;
+	}
+	uint64_t block = UINT64_C(1) << c->pgtable_page_shift;
+	uint8_t b[PPC64_VMB_SIZE];
+	struct crash_error *err = r->read_phys(r->arg, c->pgtable_root_phys, b, 8);
+	if (err)
+		return crash_error_prefix(err, "ppc64: vmemmap_list lookup of 0x%016" PRIx64
+					  ": reading the list head", vaddr);
+	uint64_t node = rd_u64(r->format, b);
+	for (uint64_t n = 0; node != 0; n++) {
+		if (n == PPC64_LIST_MAX || node < PPC64_PAGE_OFFSET ||
+		    node >= PPC64_LINEAR_END)
+			return crash_error_fault(vaddr, "ppc64: vmemmap_list lookup of 0x%016" PRIx64
+						 ": node %" PRIu64 " at 0x%016" PRIx64
+						 " is not a list node", vaddr, n, node);
+		err = r->read_phys(r->arg, node - PPC64_PAGE_OFFSET, b, sizeof(b));
+		if (err)
+			return crash_error_prefix(err, "ppc64: vmemmap_list lookup of 0x%016" PRIx64
+						  ": reading node %" PRIu64, vaddr, n);
+		uint64_t virt = rd_u64(r->format, b + PPC64_VMB_VIRT);
+		if (vaddr >= virt && vaddr - virt < block) {
+			*paddr_ret = rd_u64(r->format, b + PPC64_VMB_PHYS) + (vaddr - virt);
+			return NULL;
+		}
+		node = rd_u64(r->format, b + PPC64_VMB_LIST);
+	}
+	return crash_error_fault(vaddr, "ppc64: 0x%016" PRIx64 " is in no block of vmemmap_list",
+				 vaddr);
+}
+
 static struct crash_error *ppc64_walk(const struct xlat_reader *r,
 				      const struct arch_candidate *c,
 				      uint64_t vaddr, uint64_t *paddr_ret)
 {
 	static const char *const names[] = { "PGD", "PUD", "PMD", "PTE" };
+	if (c->pgtable_levels == 0)
+		return ppc64_list_walk(r, c, vaddr, paddr_ret);
 	unsigned page_shift = c->pgtable_page_shift;
 	if (page_shift != 12 && page_shift != 16)
 		return crash_error_fault(vaddr, "ppc64: page walk of 0x%016" PRIx64
@@ -133,6 +191,54 @@ static bool ppc64_root_usable(const struct xlat_reader *r, uint64_t phys)
 	return false;
 }
 
+/* An exported OFFSET/SIZE that is absent or equals @want. */
+static bool ppc64_layout_is(const struct xlat_reader *r, const char *key, uint64_t want)
+{
+	uint64_t v;
+	return !arch_decimal(r, key, &v) || v == want;
+}
+
+/*
+ * (4): the vmemmap_list candidate's root (the head pointer's physical
+ * address) and block shift, false when VMCOREINFO lacks them or they do
+ * not read.
+ */
+static bool ppc64_vmemmap_list(const struct xlat_reader *r, uint64_t *head_ret,
+			       unsigned *shift_ret)
+{
+	uint64_t head, psize_sym, defs, def_size, shift_off;
+	if (!arch_symbol(r, "vmemmap_list", &head) ||
+	    !arch_symbol(r, "mmu_vmemmap_psize", &psize_sym) ||
+	    !arch_symbol(r, "mmu_psize_defs", &defs) ||
+	    !arch_decimal(r, "SIZE(mmu_psize_def)", &def_size) ||
+	    !arch_decimal(r, "OFFSET(mmu_psize_def.shift)", &shift_off) ||
+	    !ppc64_layout_is(r, "OFFSET(vmemmap_backing.list)", PPC64_VMB_LIST) ||
+	    !ppc64_layout_is(r, "OFFSET(vmemmap_backing.phys)", PPC64_VMB_PHYS) ||
+	    !ppc64_layout_is(r, "OFFSET(vmemmap_backing.virt_addr)", PPC64_VMB_VIRT))
+		return false;
+	uint64_t syms[] = { head, psize_sym, defs };
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
+		if (syms[i] < PPC64_PAGE_OFFSET || syms[i] >= PPC64_LINEAR_END)
+			return false;
+	if (def_size == 0 || def_size > 4096 || shift_off + 4 > def_size)
+		return false;
+	uint8_t b[4];
+	struct crash_error *err = r->read_phys(r->arg, psize_sym - PPC64_PAGE_OFFSET, b, 4);
+	uint32_t psize = err ? UINT32_MAX : rd_u32(r->format, b);
+	crash_error_destroy(err);
+	if (psize >= PPC64_MMU_PSIZES)
+		return false;
+	err = r->read_phys(r->arg, defs - PPC64_PAGE_OFFSET + psize * def_size + shift_off, b, 4);
+	uint32_t shift = err ? 0 : rd_u32(r->format, b);
+	crash_error_destroy(err);
+	// 4 KiB to 16 GiB pages (book3s/64/mmu.h's page sizes).
+	if (shift < 12 || shift > 34)
+		return false;
+	*head_ret = head - PPC64_PAGE_OFFSET;
+	*shift_ret = shift;
+	return true;
+}
+
 static struct crash_error *ppc64_candidates(const struct xlat_reader *r,
 					    arch_candidate_fn *emit, void *arg)
 {
@@ -157,6 +263,18 @@ static struct crash_error *ppc64_candidates(const struct xlat_reader *r,
 		walked.pgtable_levels = PPC64_LEVELS;
 		walked.pgtable_page_shift = page_size == 4096 ? 12 : 16;
 		if (!emit(arg, &walked))
+			return NULL;
+	}
+	uint64_t head;
+	unsigned shift;
+	if (ppc64_vmemmap_list(r, &head, &shift)) {
+		struct arch_candidate listed = linear;
+		listed.method = "linear map at 0xc000000000000000, vmemmap "
+				"through vmemmap_list (hash MMU)";
+		listed.pgtable_root_phys = head;
+		listed.pgtable_levels = 0;
+		listed.pgtable_page_shift = shift;
+		if (!emit(arg, &listed))
 			return NULL;
 	}
 	emit(arg, &linear);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # crash-kernel.sh [--suite S] [--arch amd64|i386|arm64|s390x|ppc64el]
-#                 [--core-headers elf32|elf64]
+#                 [--cpu MODEL] [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
 #                 [--time-collectors] [--kernel DIR] OUTDIR
 #
@@ -79,6 +79,9 @@
 # be a multiple of 256 (QEMU's pseries wants that) and at least 512 (see
 # below); --fill is not offered (fill.c is not cross-built for it).
 #
+# --cpu MODEL replaces the arch's QEMU CPU model (-cpu): --arch ppc64el
+# --cpu power8 runs the kernel on the hash MMU instead of radix.
+#
 # --kernel DIR boots the kernel in DIR (DIR/vmlinuz, DIR/version,
 # DIR/lib/modules/VERSION with modules.dep and modules.builtin, as
 # fetch-kernel.sh leaves them) instead of the suite's, with the suite's
@@ -100,7 +103,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x|ppc64el] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x|ppc64el] [--cpu MODEL] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -114,6 +117,7 @@ extra_append=
 fill=
 time_collectors=
 kernel_dir=
+cpu=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -163,6 +167,11 @@ while [ $# -gt 0 ]; do
 	--kernel)
 		[ $# -ge 2 ] || usage
 		kernel_dir=$2
+		shift 2
+		;;
+	--cpu)
+		[ $# -ge 2 ] || usage
+		cpu=$2
 		shift 2
 		;;
 	--) shift && break ;;
@@ -250,11 +259,17 @@ ppc64el)
 	# TCG has none of the Spectre workarounds pseries asks for by default:
 	# cap-*=broken/off says so instead of four warnings each boot.
 	qemu_machine="-M pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off -cpu power9"
+	# --cpu power8: the hash MMU (vmemmap in the hashed page table).
 	console_dev=hvc0
 	label=$suite/ppc64el
 	kname=$suite-ppc64el
 	;;
 *) die "--arch wants amd64, i386, arm64, s390x or ppc64el, got '$arch'" ;;
+esac
+case $cpu in
+'') ;;
+*[!A-Za-z0-9_.,=+-]*) die "--cpu wants a QEMU CPU model, got '$cpu'" ;;
+*) qemu_machine="${qemu_machine%-cpu *}-cpu $cpu" ;;
 esac
 case $core_headers in
 '') kexec_opts= ;;

@@ -52,8 +52,11 @@
 # is page-exact through libkdumpfile as ppc64, and excludes exactly the
 # zero, cache, private cache, user and free pages that Debian 12's own
 # ppc64el makedumpfile reports for the core (run under qemu-user, fetched
-# by tests/peers/fetch-makedumpfile-foreign.sh).  E2E_PPC64=no skips it,
-# E2E_PPC64_CORE=FILE checks FILE instead of crashing.
+# by tests/peers/fetch-makedumpfile-foreign.sh).  Then the same kernel
+# crashed on POWER8's hash MMU (--cpu power8: vmemmap is not in the page
+# tables; crashcopy follows vmemmap_list), with the same -d 31 checks.
+# E2E_PPC64=no skips both, E2E_PPC64_CORE=FILE and E2E_PPC64_HASH_CORE=FILE
+# check FILE instead of crashing.
 # Last line: "e2e_crashcopy: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -974,6 +977,16 @@ else
 	full_core_start bookworm-ppc64el ppc64el "${E2E_PPC64_CORE:-}" --suite bookworm --arch ppc64el
 	check "crashdmesg --vmcore-dmesg == vmcore-dmesg (ppc64le, 64 KiB pages)" ppc64_dmesg
 	check "-d 31 -l: exit 0, no warning, filter_fallback null (radix page walk)" \
+		filtered_copy "$dir/p31" 31 cache user free
+	check "-d 31 -l: page-exact through libkdumpfile (ppc64)" pages_exact "$dir/p31" 31
+	check "-d 31 -l: Debian's ppc64el makedumpfile excludes the same pages" ppc64_vs_makedumpfile
+	rm -f "$dir/p31" "$dir/mdf31"
+	printf '  %s: %s s\n' "$suite" "$(($(date +%s) - t_ppc))"
+	# The same kernel on POWER8's hash MMU: vmemmap through vmemmap_list.
+	t_ppc=$(date +%s)
+	full_core_start bookworm-ppc64el-hash ppc64el-hash "${E2E_PPC64_HASH_CORE:-}" \
+		--suite bookworm --arch ppc64el --cpu power8
+	check "-d 31 -l: exit 0, no warning, filter_fallback null (vmemmap_list)" \
 		filtered_copy "$dir/p31" 31 cache user free
 	check "-d 31 -l: page-exact through libkdumpfile (ppc64)" pages_exact "$dir/p31" 31
 	check "-d 31 -l: Debian's ppc64el makedumpfile excludes the same pages" ppc64_vs_makedumpfile

@@ -971,6 +971,72 @@ static void test_ppc64_radix_walk(void)
 	fake_deinit(&m);
 }
 
+/*
+ * ppc64le on the hash MMU: vmemmap through vmemmap_list (two 64 KiB
+ * blocks, mmu_psize_defs[2].shift = 16), no radix tree; a lookup outside
+ * the blocks faults, and a list that loops ends at the node bound.
+ */
+static void test_ppc64_vmemmap_list(void)
+{
+	struct fake_mem m;
+	fake_init(&m, EM_PPC64, RD_LITTLE_ENDIAN, 8);
+	fake_add(&m, 0, 0x10000, 0);
+	fake_put_uts(&m, 0x5000, "6.1.0");
+	const uint64_t po = UINT64_C(0xc000000000000000);
+	const uint64_t vmemmap = UINT64_C(0xc00c000000000000);
+	fake_put_u64(&m, 0x6000, po + 0x7000);		// vmemmap_list
+	fake_put_u64(&m, 0x7000, po + 0x7100);		// node 1: next
+	fake_put_u64(&m, 0x7008, 0x150000);		//   phys
+	fake_put_u64(&m, 0x7010, vmemmap);		//   virt_addr
+	fake_put_u64(&m, 0x7100, 0);			// node 2
+	fake_put_u64(&m, 0x7108, 0x170000);
+	fake_put_u64(&m, 0x7110, vmemmap + 0x10000);
+	fake_put_u64(&m, 0x6100, 2);			// mmu_vmemmap_psize
+	fake_put_u64(&m, 0x6200 + 2 * 96, 16);		// mmu_psize_defs[2].shift
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
+			    "SYMBOL(init_uts_ns)=c000000000005000\n"
+			    "SYMBOL(vmemmap_list)=c000000000006000\n"
+			    "SYMBOL(mmu_vmemmap_psize)=c000000000006100\n"
+			    "SYMBOL(mmu_psize_defs)=c000000000006200\n"
+			    "SIZE(mmu_psize_def)=96\nOFFSET(mmu_psize_def.shift)=0\n"
+			    "OFFSET(vmemmap_backing.phys)=8\n");
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "linear map at 0xc000000000000000, "
+					  "vmemmap through vmemmap_list (hash MMU)");
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, vmemmap + 0x10), 0x150010);
+		CHECK_EQ_U64(kv(x, vmemmap + 0x10020), 0x170020);
+		CHECK_EQ_U64(kv(x, po + 0x1234), 0x1234);
+		uint64_t pa;
+		CHECK_ERR(xlat_kv_to_phys(x, vmemmap + 0x20000, &pa), CRASH_ERR_FAULT,
+			  "ppc64: 0xc00c000000020000 is in no block of vmemmap_list");
+		// A list that loops: the node bound ends the lookup.
+		fake_put_u64(&m, 0x7100, po + 0x7000);
+		CHECK_ERR(xlat_kv_to_phys(x, vmemmap + 0x20000, &pa), CRASH_ERR_FAULT,
+			  "ppc64: vmemmap_list lookup of 0xc00c000000020000: node "
+			  "1048576 at 0xc000000000007000 is not a list node");
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// A layout that disagrees (phys at 16): no list candidate.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
+			    "SYMBOL(init_uts_ns)=c000000000005000\n"
+			    "SYMBOL(vmemmap_list)=c000000000006000\n"
+			    "SYMBOL(mmu_vmemmap_psize)=c000000000006100\n"
+			    "SYMBOL(mmu_psize_defs)=c000000000006200\n"
+			    "SIZE(mmu_psize_def)=96\nOFFSET(mmu_psize_def.shift)=0\n"
+			    "OFFSET(vmemmap_backing.phys)=16\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "linear map at 0xc000000000000000");
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
 static void test_riscv64(void)
 {
 	struct fake_mem m;
@@ -1023,6 +1089,7 @@ int main(void)
 	RUN(test_s390x);
 	RUN(test_s390x_walk);
 	RUN(test_ppc64_radix_walk);
+	RUN(test_ppc64_vmemmap_list);
 	RUN(test_riscv64);
 	return test_summary("xlat");
 }
