@@ -1067,6 +1067,68 @@ static void test_riscv64(void)
 		  "supported");
 }
 
+/*
+ * riscv64 Sv39 (PAGE_OFFSET 0xffffffd600000000): swapper_pg_dir in the
+ * image maps the linear map's first GiB as a level-2 superpage and a
+ * vmemmap-like address below PAGE_OFFSET through levels 1 and 0; an
+ * invalid PTE and a non-Sv39 address fault; a root with no valid PTE
+ * leaves the rules alone.
+ */
+static void test_riscv64_walk(void)
+{
+	struct fake_mem m;
+	fake_init(&m, EM_RISCV, RD_LITTLE_ENDIAN, 8);
+	fake_add(&m, 0x80000000, 0x400000, 0);
+	fake_put_uts(&m, 0x80201000, "6.12.0");
+	const uint64_t root = 0x80210000, l1 = 0x80211000, l0 = 0x80212000;
+	const uint64_t vmemmap = UINT64_C(0xffffffc6fee00000);
+	// Valid, and R|W for a leaf; the PPN is the address >> 12 at bit 10.
+	fake_put_u64(&m, root + 8 * 344, (UINT64_C(0x80000000) >> 12) << 10 | 0x7);
+	fake_put_u64(&m, root + 8 * 283, (l1 >> 12) << 10 | 0x1);
+	fake_put_u64(&m, l1 + 8 * 503, (l0 >> 12) << 10 | 0x1);
+	fake_put_u64(&m, l0, (UINT64_C(0x80300000) >> 12) << 10 | 0x7);
+	fake_vmcoreinfo(&m, "OSRELEASE=6.12.0\n"
+			    "NUMBER(PAGE_OFFSET)=0xffffffd600000000\n"
+			    "NUMBER(KERNEL_LINK_ADDR)=0xffffffff80000000\n"
+			    "NUMBER(phys_ram_base)=0x80000000\n"
+			    "NUMBER(va_kernel_pa_offset)=0xfffffffeffe00000\n"
+			    "SYMBOL(init_uts_ns)=ffffffff80001000\n"
+			    "SYMBOL(swapper_pg_dir)=ffffffff80010000\n");
+	struct xlat *x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x) {
+		CHECK_STR(xlat_method(x), "kernel image and linear map from "
+					  "VMCOREINFO, Sv39 page tables at swapper_pg_dir");
+		check_hostname(x);
+		CHECK_EQ_U64(kv(x, vmemmap + 0x123), 0x80300123);
+		CHECK_EQ_U64(kv(x, UINT64_C(0xffffffd600000040)), 0x80000040);
+		uint64_t pa;
+		CHECK_ERR(xlat_kv_to_phys(x, vmemmap + 0x1000, &pa), CRASH_ERR_FAULT,
+			  "riscv64: page walk of 0xffffffc6fee01000: level 0 [1] = "
+			  "0x0000000000000000 is not valid");
+		CHECK_ERR(xlat_kv_to_phys(x, UINT64_C(0xffff8f0000000000), &pa),
+			  CRASH_ERR_FAULT,
+			  "riscv64: page walk of 0xffff8f0000000000: not an Sv39 address");
+	}
+	xlat_destroy(x);
+	vmcoreinfo_destroy(m.vi);
+
+	// swapper_pg_dir on a page with no valid PTE: the rules alone.
+	fake_vmcoreinfo(&m, "OSRELEASE=6.12.0\n"
+			    "NUMBER(PAGE_OFFSET)=0xffffffd600000000\n"
+			    "NUMBER(KERNEL_LINK_ADDR)=0xffffffff80000000\n"
+			    "NUMBER(phys_ram_base)=0x80000000\n"
+			    "NUMBER(va_kernel_pa_offset)=0xfffffffeffe00000\n"
+			    "SYMBOL(init_uts_ns)=ffffffff80001000\n"
+			    "SYMBOL(swapper_pg_dir)=ffffffff80020000\n");
+	x = NULL;
+	CHECK_OK(xlat_create(&m.reader, &x));
+	if (x)
+		CHECK_STR(xlat_method(x), "kernel image and linear map from VMCOREINFO");
+	xlat_destroy(x);
+	fake_deinit(&m);
+}
+
 int main(void)
 {
 	RUN(test_x86_64_ptload);
@@ -1091,5 +1153,6 @@ int main(void)
 	RUN(test_ppc64_radix_walk);
 	RUN(test_ppc64_vmemmap_list);
 	RUN(test_riscv64);
+	RUN(test_riscv64_walk);
 	return test_summary("xlat");
 }
