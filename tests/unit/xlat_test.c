@@ -976,6 +976,20 @@ static void test_ppc64_radix_walk(void)
  * blocks, mmu_psize_defs[2].shift = 16), no radix tree; a lookup outside
  * the blocks faults, and a list that loops ends at the node bound.
  */
+/* VMCOREINFO of test_ppc64_vmemmap_list with vmemmap_backing.phys at @phys. */
+static void ppc64_list_vmcoreinfo(struct fake_mem *m, unsigned phys)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
+		 "SYMBOL(init_uts_ns)=c000000000005000\n"
+		 "SYMBOL(vmemmap_list)=c000000000006000\n"
+		 "SYMBOL(mmu_vmemmap_psize)=c000000000006100\n"
+		 "SYMBOL(mmu_psize_defs)=c000000000006200\n"
+		 "SIZE(mmu_psize_def)=96\nOFFSET(mmu_psize_def.shift)=0\n"
+		 "OFFSET(vmemmap_backing.phys)=%u\n", phys);
+	fake_vmcoreinfo(m, text);
+}
+
 static void test_ppc64_vmemmap_list(void)
 {
 	struct fake_mem m;
@@ -993,13 +1007,7 @@ static void test_ppc64_vmemmap_list(void)
 	fake_put_u64(&m, 0x7110, vmemmap + 0x10000);
 	fake_put_u64(&m, 0x6100, 2);			// mmu_vmemmap_psize
 	fake_put_u64(&m, 0x6200 + 2 * 96, 16);		// mmu_psize_defs[2].shift
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
-			    "SYMBOL(init_uts_ns)=c000000000005000\n"
-			    "SYMBOL(vmemmap_list)=c000000000006000\n"
-			    "SYMBOL(mmu_vmemmap_psize)=c000000000006100\n"
-			    "SYMBOL(mmu_psize_defs)=c000000000006200\n"
-			    "SIZE(mmu_psize_def)=96\nOFFSET(mmu_psize_def.shift)=0\n"
-			    "OFFSET(vmemmap_backing.phys)=8\n");
+	ppc64_list_vmcoreinfo(&m, 8);
 	struct xlat *x = NULL;
 	CHECK_OK(xlat_create(&m.reader, &x));
 	if (x) {
@@ -1022,13 +1030,7 @@ static void test_ppc64_vmemmap_list(void)
 	vmcoreinfo_destroy(m.vi);
 
 	// A layout that disagrees (phys at 16): no list candidate.
-	fake_vmcoreinfo(&m, "OSRELEASE=6.1.0\nPAGESIZE=65536\n"
-			    "SYMBOL(init_uts_ns)=c000000000005000\n"
-			    "SYMBOL(vmemmap_list)=c000000000006000\n"
-			    "SYMBOL(mmu_vmemmap_psize)=c000000000006100\n"
-			    "SYMBOL(mmu_psize_defs)=c000000000006200\n"
-			    "SIZE(mmu_psize_def)=96\nOFFSET(mmu_psize_def.shift)=0\n"
-			    "OFFSET(vmemmap_backing.phys)=16\n");
+	ppc64_list_vmcoreinfo(&m, 16);
 	x = NULL;
 	CHECK_OK(xlat_create(&m.reader, &x));
 	if (x)
@@ -1074,6 +1076,20 @@ static void test_riscv64(void)
  * invalid PTE and a non-Sv39 address fault; a root with no valid PTE
  * leaves the rules alone.
  */
+/* VMCOREINFO of test_riscv64_walk with swapper_pg_dir at @swapper. */
+static void riscv64_walk_vmcoreinfo(struct fake_mem *m, uint64_t swapper)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "OSRELEASE=6.12.0\n"
+		 "NUMBER(PAGE_OFFSET)=0xffffffd600000000\n"
+		 "NUMBER(KERNEL_LINK_ADDR)=0xffffffff80000000\n"
+		 "NUMBER(phys_ram_base)=0x80000000\n"
+		 "NUMBER(va_kernel_pa_offset)=0xfffffffeffe00000\n"
+		 "SYMBOL(init_uts_ns)=ffffffff80001000\n"
+		 "SYMBOL(swapper_pg_dir)=%" PRIx64 "\n", swapper);
+	fake_vmcoreinfo(m, text);
+}
+
 static void test_riscv64_walk(void)
 {
 	struct fake_mem m;
@@ -1087,13 +1103,7 @@ static void test_riscv64_walk(void)
 	fake_put_u64(&m, root + 8 * 283, (l1 >> 12) << 10 | 0x1);
 	fake_put_u64(&m, l1 + 8 * 503, (l0 >> 12) << 10 | 0x1);
 	fake_put_u64(&m, l0, (UINT64_C(0x80300000) >> 12) << 10 | 0x7);
-	fake_vmcoreinfo(&m, "OSRELEASE=6.12.0\n"
-			    "NUMBER(PAGE_OFFSET)=0xffffffd600000000\n"
-			    "NUMBER(KERNEL_LINK_ADDR)=0xffffffff80000000\n"
-			    "NUMBER(phys_ram_base)=0x80000000\n"
-			    "NUMBER(va_kernel_pa_offset)=0xfffffffeffe00000\n"
-			    "SYMBOL(init_uts_ns)=ffffffff80001000\n"
-			    "SYMBOL(swapper_pg_dir)=ffffffff80010000\n");
+	riscv64_walk_vmcoreinfo(&m, UINT64_C(0xffffffff80010000));
 	struct xlat *x = NULL;
 	CHECK_OK(xlat_create(&m.reader, &x));
 	if (x) {
@@ -1114,13 +1124,7 @@ static void test_riscv64_walk(void)
 	vmcoreinfo_destroy(m.vi);
 
 	// swapper_pg_dir on a page with no valid PTE: the rules alone.
-	fake_vmcoreinfo(&m, "OSRELEASE=6.12.0\n"
-			    "NUMBER(PAGE_OFFSET)=0xffffffd600000000\n"
-			    "NUMBER(KERNEL_LINK_ADDR)=0xffffffff80000000\n"
-			    "NUMBER(phys_ram_base)=0x80000000\n"
-			    "NUMBER(va_kernel_pa_offset)=0xfffffffeffe00000\n"
-			    "SYMBOL(init_uts_ns)=ffffffff80001000\n"
-			    "SYMBOL(swapper_pg_dir)=ffffffff80020000\n");
+	riscv64_walk_vmcoreinfo(&m, UINT64_C(0xffffffff80020000));
 	x = NULL;
 	CHECK_OK(xlat_create(&m.reader, &x));
 	if (x)
