@@ -129,6 +129,26 @@ bool arch_symbol(const struct xlat_reader *r, const char *name, uint64_t *ret)
 						       ret));
 }
 
+bool arch_table_has_entry(const struct xlat_reader *r, uint64_t phys,
+			  uint64_t bytes, const struct rd_format *format,
+			  uint64_t valid_mask)
+{
+	uint8_t buf[8 * 64];
+	// Bounded by @bytes: every pass reads sizeof(buf) more.
+	for (uint64_t off = 0; off < bytes; off += sizeof(buf)) {
+		struct crash_error *err =
+			r->read_phys(r->arg, phys + off, buf, sizeof(buf));
+		if (err) {
+			crash_error_destroy(err);
+			return false;
+		}
+		for (size_t i = 0; i < sizeof(buf); i += 8)
+			if (rd_u64(format, buf + i) & valid_mask)
+				return true;
+	}
+	return false;
+}
+
 bool arch_ptload_offset(const struct xlat_reader *r, uint64_t lo, uint64_t hi,
 			uint64_t *offset_ret)
 {

@@ -71,6 +71,15 @@ bool arch_symbol(const struct xlat_reader *r, const char *name, uint64_t *ret);
 void arch_warn(const struct xlat_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /**
+ * arch_table_has_entry() - whether the page table of @bytes bytes at
+ * physical @phys is in the dump and one of its 8-byte entries, read in
+ * @format, has a bit of @valid_mask set: a root a walk can start from
+ * (a dump trimmed without its tables, or a synthetic one, has none).
+ */
+bool arch_table_has_entry(const struct xlat_reader *r, uint64_t phys,
+			  uint64_t bytes, const struct rd_format *format,
+			  uint64_t valid_mask);
+/**
  * arch_ptload_offset() - vaddr - paddr of the PT_LOADs whose non-zero vaddr
  * lies in [@lo, @hi); true only if there is one and all of them agree.
  */

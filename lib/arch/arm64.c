@@ -127,25 +127,6 @@ static uint64_t arm64_oa(uint64_t raw, unsigned g, bool lpa2)
 	return raw & UINT64_C(0x0000fffffffff000) & low;
 }
 
-/* (4): the root page at @phys reads and holds a valid descriptor. */
-static bool arm64_root_usable(const struct xlat_reader *r, uint64_t phys,
-			      unsigned g)
-{
-	uint8_t buf[8 * 64];
-	for (uint64_t off = 0; off < UINT64_C(1) << g; off += sizeof(buf)) {
-		struct crash_error *err =
-			r->read_phys(r->arg, phys + off, buf, sizeof(buf));
-		if (err) {
-			crash_error_destroy(err);
-			return false;
-		}
-		for (size_t i = 0; i < sizeof(buf); i += 8)
-			if (rd_u64(r->format, buf + i) & 1)
-				return true;
-	}
-	return false;
-}
-
 static struct crash_error *arm64_walk(const struct xlat_reader *r,
 				      const struct arch_candidate *c,
 				      uint64_t vaddr, uint64_t *paddr_ret)
@@ -277,7 +258,8 @@ static struct crash_error *arm64_candidates(const struct xlat_reader *r,
 		p.page_shift = page_size == 4096 ? 12 : page_size == 16384 ? 14 : 16;
 		if (p.have_voffset && !r->pgtables_hold_machine_frames &&
 		    arch_symbol(r, "swapper_pg_dir", &pgd) &&
-		    arm64_root_usable(r, pgd - p.kimage_voffset, p.page_shift))
+		    arch_table_has_entry(r, pgd - p.kimage_voffset,
+				 UINT64_C(1) << p.page_shift, r->format, 1))
 			p.pgd_phys = pgd - p.kimage_voffset;
 	}
 	uint64_t stext;

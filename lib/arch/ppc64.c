@@ -173,24 +173,6 @@ static struct crash_error *ppc64_walk(const struct xlat_reader *r,
 	return crash_error_fault(vaddr, "ppc64: page walk of 0x%016" PRIx64 ": no leaf", vaddr);
 }
 
-/* Whether the PGD at @phys is in the dump and has a present entry. */
-static bool ppc64_root_usable(const struct xlat_reader *r, uint64_t phys)
-{
-	uint8_t buf[8 * 64];
-	size_t entries = (size_t)1 << PPC64_PGD_BITS;
-	for (size_t i = 0; i < entries; i += 64) {
-		struct crash_error *err = r->read_phys(r->arg, phys + 8 * i, buf, sizeof(buf));
-		if (err) {
-			crash_error_destroy(err);
-			return false;
-		}
-		for (size_t j = 0; j < sizeof(buf); j += 8)
-			if (rd_u64(&ppc64_entry_format, buf + j) >> PPC64_PRESENT_BIT & 1)
-				return true;
-	}
-	return false;
-}
-
 /* An exported OFFSET/SIZE that is absent or equals @want. */
 static bool ppc64_layout_is(const struct xlat_reader *r, const char *key, uint64_t want)
 {
@@ -255,7 +237,9 @@ static struct crash_error *ppc64_candidates(const struct xlat_reader *r,
 	    root >= PPC64_PAGE_OFFSET && root < PPC64_LINEAR_END &&
 	    arch_decimal(r, "PAGESIZE", &page_size) &&
 	    (page_size == 4096 || page_size == 65536) &&
-	    ppc64_root_usable(r, root - PPC64_PAGE_OFFSET)) {
+	    arch_table_has_entry(r, root - PPC64_PAGE_OFFSET,
+				 8 << PPC64_PGD_BITS, &ppc64_entry_format,
+				 UINT64_C(1) << PPC64_PRESENT_BIT)) {
 		struct arch_candidate walked = linear;
 		walked.method = "linear map at 0xc000000000000000, radix page "
 				"tables at swapper_pg_dir";

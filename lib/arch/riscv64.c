@@ -109,23 +109,6 @@ static unsigned riscv64_levels(uint64_t page_offset)
 	return 0;
 }
 
-/* Whether the table at @phys is in the dump and holds a valid PTE. */
-static bool riscv64_root_usable(const struct xlat_reader *r, uint64_t phys)
-{
-	uint8_t buf[8 * 64];
-	for (size_t i = 0; i < 512; i += 64) {
-		struct crash_error *err = r->read_phys(r->arg, phys + 8 * i, buf, sizeof(buf));
-		if (err) {
-			crash_error_destroy(err);
-			return false;
-		}
-		for (size_t j = 0; j < sizeof(buf); j += 8)
-			if (rd_u64(r->format, buf + j) & RISCV_PTE_VALID)
-				return true;
-	}
-	return false;
-}
-
 static struct crash_error *riscv64_candidates(const struct xlat_reader *r,
 					      arch_candidate_fn *emit,
 					      void *arg)
@@ -177,7 +160,8 @@ static struct crash_error *riscv64_candidates(const struct xlat_reader *r,
 	unsigned levels = have_po ? riscv64_levels(page_offset) : 0;
 	if (c.has_image && levels && arch_symbol(r, "swapper_pg_dir", &root) &&
 	    root >= c.image_start &&
-	    riscv64_root_usable(r, root - c.image_start + c.image_phys)) {
+	    arch_table_has_entry(r, root - c.image_start + c.image_phys,
+				 8 << RISCV_INDEX_BITS, r->format, RISCV_PTE_VALID)) {
 		static const char *const methods[] = {
 			[3] = "kernel image and linear map from VMCOREINFO, "
 			      "Sv39 page tables at swapper_pg_dir",
