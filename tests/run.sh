@@ -2,7 +2,8 @@
 # Run every test suite and add up their "N passed, N failed" lines.
 # Each suite prints its own closing line; a suite that ends without one
 # (it crashed or was killed) counts as one failure.  The last line of the
-# output is the total, "N passed, N failed".
+# output is the total, "N passed, N failed"; the line before it gives each
+# suite's wall time (make check has a budget: well under 30 minutes).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -11,16 +12,19 @@ mkdir -p "$logdir"
 
 total_passed=0
 total_failed=0
+timings=
 
 # run_suite NAME COMMAND...: run one suite, echo its output, add its counts.
 run_suite() {
-	local name log line passed failed
+	local name log line passed failed t0
 	name=$1
 	shift
 	log="$logdir/$name.log"
 	echo "== $name"
+	t0=$(date +%s)
 	"$@" >"$log" 2>&1
 	cat "$log"
+	timings="$timings $name=$(($(date +%s) - t0))s"
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "$name: no result line: counted as 1 failure"
@@ -40,5 +44,6 @@ for suite in tests/suites/*.sh; do
 	run_suite "${name%.sh}" sh "$suite"
 done
 
+echo "suite times:$timings"
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

@@ -52,6 +52,9 @@
 #                      failed - No suitable area found")
 #   --target-size SIZE the target disk (default 512M)
 #   --watchdog         add -device i6300esb
+#   --smp N            guest CPUs (default 1: two 2-CPU TCG guests on a 2-core
+#                      host spin on each other's descheduled vCPUs and take
+#                      ~1.6x the CPU; one scenario with 2 covers the SMP crash)
 #   --timeout SECONDS  QEMU's time limit (default 600: a scenario takes 2-5 min
 #                      under TCG on a loaded 2-core host)
 #   --keep-disks       keep OUTDIR/disks/*.img
@@ -66,6 +69,7 @@ crashkernel=160M
 target_size=512M
 watchdog=
 qemu_timeout=600
+smp=1
 keep_disks=
 placeholder=
 image=
@@ -77,13 +81,13 @@ die() {
 }
 
 usage() {
-	printf 'usage: capture-vm.sh [--image FILE] [--placeholder] [--crashkernel SIZE] [--mem MIB] [--target-size SIZE] [--watchdog] [--timeout S] [--keep-disks] SCENARIO OUTDIR\n       capture-vm.sh --build-image FILE\n' >&2
+	printf 'usage: capture-vm.sh [--image FILE] [--placeholder] [--crashkernel SIZE] [--mem MIB] [--target-size SIZE] [--watchdog] [--smp N] [--timeout S] [--keep-disks] SCENARIO OUTDIR\n       capture-vm.sh --build-image FILE\n' >&2
 	exit 2
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--image | --crashkernel | --mem | --target-size | --timeout | --build-image)
+	--image | --crashkernel | --mem | --target-size | --timeout | --smp | --build-image)
 		[ $# -ge 2 ] || usage
 		case $1 in
 		--image) image=$2 ;;
@@ -91,6 +95,7 @@ while [ $# -gt 0 ]; do
 		--mem) mem=$2 ;;
 		--target-size) target_size=$2 ;;
 		--timeout) qemu_timeout=$2 ;;
+		--smp) smp=$2 ;;
 		--build-image) build_image=$2 ;;
 		esac
 		shift 2
@@ -116,6 +121,10 @@ case $mem in
 esac
 case $qemu_timeout in
 '' | *[!0-9]*) die "--timeout wants seconds, got '$qemu_timeout'" ;;
+esac
+case $smp in
+[1-8]) ;;
+*) die "--smp wants 1-8 CPUs, got '$smp'" ;;
 esac
 
 script_dir=$(cd "${0%/*}" && pwd)
@@ -341,7 +350,7 @@ console=$outdir/console.log
 # here), then one more boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((qemu_timeout / 2))
 qemu_boot capture-vm "$first_deadline" "$console" make_disks \
-	timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp 2 -m "$mem" \
+	timeout -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -M pc -cpu qemu64 -smp "$smp" -m "$mem" \
 	-nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$work/initrd" \
 	-append "console=ttyS0 crashkernel=$crashkernel panic=1 printk.devkmsg=on" \

@@ -584,6 +584,16 @@ X
 	want "test --crash --yes refuses when status fails" 1 "status is not operational: not crashing" \
 		"FAIL loaded" "fix: crashctl load"
 	[ ! -e "$R/proc/sysrq-trigger" ] && pass || fail "$SH: test --crash wrote sysrq-trigger while not operational"
+	# Operational: the marker goes to the kernel log, then sysrq-c; a
+	# machine that survives that is an error (here $R's files are plain).
+	mkroot "$R"
+	mkdir -p "$R/dev"
+	: >"$R/dev/kmsg"
+	run "$SH" --root "$R" test --crash --yes
+	want "test --crash --yes on an operational machine" 1 "crashing now (sysrq-c)" "still running after sysrq-c"
+	[ "$(cat "$R/proc/sysrq-trigger" 2>/dev/null)" = c ] && pass || fail "$SH: test --crash did not write c to sysrq-trigger"
+	grep -qx '<5>crashkit: crashctl test --crash: crashing on purpose (sysrq-c)' "$R/dev/kmsg" && pass ||
+		fail "$SH: test --crash wrote no kernel-log record: $(cat "$R/dev/kmsg")"
 
 	# --- list and prune -----------------------------------------------------
 	d=$tmp/dumps

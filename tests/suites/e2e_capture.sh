@@ -15,7 +15,9 @@
 #                page-exact (tests/crashcopy_pages.py, python3-libkdumpfile)
 #                and makedumpfile --dump-dmesg reads the same log from it as
 #                from the raw core; manifest true (manifest_check.py); files
-#                0600, directory 0700, no .incomplete; the VM rebooted
+#                0600, directory 0700, no .incomplete; the VM rebooted; the
+#                crash record crashctl test --crash writes is in dmesg.txt;
+#                the only 2-CPU guest (--smp 2), its dump holds both CPUs
 #   ssh, http, ftp, nfs   the same checks on what the server received (nfs:
 #                nfs-ganesha, NFSv4 on a free port: the host kernel has no nfsd)
 #   full         a 4 MiB target: the log is saved, the manifest says the dump
@@ -395,7 +397,9 @@ setup_local() {
 		echo "LOCAL_PATH=/var/crash"
 	} >"$d/crashkit.conf"
 	echo test >"$d/flags"
-	start_vm local
+	# The one 2-CPU guest: the crash stops a second CPU, whose notes the
+	# dump must carry (the others run on one CPU, see capture-vm.sh --smp).
+	start_vm local --smp 2
 }
 
 check_local() {
@@ -406,11 +410,23 @@ check_local() {
 	}
 	first_kernel_ok
 	check "crashctl test exits 0" step_rc test 0
-	check "the crash came from crashctl test --crash --yes" \
-		grep -q 'crashing now (sysrq-c)' "$out/console.log"
 	check "VM rebooted after the capture" rebooted
 	initrd_report
 	full_checks "$out/target/var/crash"
+	check "the crash came from crashctl test --crash --yes (its line is in dmesg.txt)" \
+		test_crash_logged "$out/target/var/crash"
+	check "the dump of the 2-CPU guest holds both CPUs (libkdumpfile)" \
+		grep -q ', cpus 2,' "$out/pages.txt"
+}
+
+# test_crash_logged ROOT: the saved log's last lines hold the record
+# `crashctl test --crash` writes to /dev/kmsg before sysrq-c.
+test_crash_logged() {
+	local d
+	d=$(crash_dir "$1") || return 1
+	tail -n 60 "$d/dmesg.txt" | grep -q 'crashkit: crashctl test --crash: crashing on purpose (sysrq-c)' && return 0
+	echo "  no 'crashctl test --crash' record near the end of $d/dmesg.txt"
+	return 1
 }
 
 # initrd_report: the generated initramfs is 0600; its size is reported.
