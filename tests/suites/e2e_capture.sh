@@ -34,7 +34,7 @@
 # disks, servers and reboot detection, not crashkit's capture; without
 # crashctl that is also one failure ("crashctl missing").
 # VMs run E2E_CAPTURE_JOBS (default 2) at a time, then the checks.
-# Time: 1.5-2.5 min a scenario under TCG (crashctl build ~30 s, load ~15 s).
+# Time: 45-90 s a scenario under TCG, two at a time (the suite ~5 min).
 # Last line: "e2e_capture: N passed, N failed".
 # shellcheck disable=SC2317 # scenarios and checks are called by name (check FN, scenario_$name)
 set -u
