@@ -2,7 +2,7 @@
 # crash-kernel.sh [--suite S] [--arch amd64|i386|arm64|s390x|ppc64el]
 #                 [--cpu MODEL] [--core-headers elf32|elf64]
 #                 [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill]
-#                 [--time-collectors] [--kernel DIR] OUTDIR
+#                 [--time-collectors] [--kernel DIR] [--smp N] OUTDIR
 #
 # Crash a real Debian amd64 kernel under QEMU (TCG) and keep what it left:
 #   OUTDIR/vmcore       the capture kernel's /proc/vmcore (ELF core, mode 0600)
@@ -82,6 +82,10 @@
 # --cpu MODEL replaces the arch's QEMU CPU model (-cpu): --arch ppc64el
 # --cpu power8 runs the kernel on the hash MMU instead of radix.
 #
+# --smp N gives the guest N CPUs (default 2: the crash stops a second CPU).
+# A crash that runs beside other work on a 2-core host wants 1: two vCPU
+# threads that lose the host CPU in turn spin on each other (~1.6x the CPU).
+#
 # --kernel DIR boots the kernel in DIR (DIR/vmlinuz, DIR/version,
 # DIR/lib/modules/VERSION with modules.dep and modules.builtin, as
 # fetch-kernel.sh leaves them) instead of the suite's, with the suite's
@@ -103,7 +107,7 @@ die() {
 }
 
 usage() {
-	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x|ppc64el] [--cpu MODEL] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] OUTDIR\n' >&2
+	printf 'usage: crash-kernel.sh [--suite bullseye|bookworm|trixie] [--arch amd64|i386|arm64|s390x|ppc64el] [--cpu MODEL] [--core-headers elf32|elf64] [--cache DIR] [--flood N] [--append ARGS] [--mem MIB] [--fill] [--time-collectors] [--kernel DIR] [--smp N] OUTDIR\n' >&2
 	exit 2
 }
 
@@ -118,6 +122,7 @@ fill=
 time_collectors=
 kernel_dir=
 cpu=
+smp=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch)
@@ -174,6 +179,11 @@ while [ $# -gt 0 ]; do
 		cpu=$2
 		shift 2
 		;;
+	--smp)
+		[ $# -ge 2 ] || usage
+		smp=$2
+		shift 2
+		;;
 	--) shift && break ;;
 	-*) usage ;;
 	*) break ;;
@@ -186,6 +196,10 @@ case $flood in
 esac
 case $MEM_MIB in
 '' | *[!0-9]*) die "--mem wants a size in MiB, got '$MEM_MIB'" ;;
+esac
+case $smp in
+[1-8]) ;;
+*) die "--smp wants 1-8 CPUs, got '$smp'" ;;
 esac
 case $arch in
 arm64 | s390x) [ -n "$mem_set" ] || MEM_MIB=512 ;;
@@ -745,7 +759,7 @@ fill_mib=$MEM_MIB
 first_deadline=$((QEMU_TIMEOUT / 2))
 # shellcheck disable=SC2086 # qemu_machine and fill_drive are lists of qemu options
 qemu_boot "$label" "$first_deadline" "$console" make_disks \
-	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp 2 -m "$MEM_MIB" \
+	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp "$smp" -m "$MEM_MIB" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kdir/vmlinuz" -initrd "$work/first.cpio.gz" \
 	-append "$append" \
