@@ -31,8 +31,9 @@
 # struct pages; a full one showed struct-page filtering silently off, as
 # arm64 had no page-table walk): tests/e2e/crash-kernel.sh --suite trixie
 # --arch arm64 --fill --smp 1 into build/e2e-crashcopy/arm64.crash (~40 s
-# under TCG, niced, in the background while the amd64 checks run), then -d 31 and -d 16 with -l: exit 0, no warning on stderr,
-# --json filter_fallback null, at -d 31 every category (cache,
+# under TCG, niced, in the background while the amd64 checks run), then
+# -d 31 and -d 16 with -l: exit 0, no warning on stderr, --json
+# filter_fallback null, at -d 31 every category (cache,
 # cache_private, user, free) excluded something and free as many pages as at
 # -d 16; page-exact through libkdumpfile as aarch64 (with init_uts_ns read
 # by kernel-virtual address); and an independent count,
