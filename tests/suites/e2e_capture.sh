@@ -33,7 +33,8 @@
 # initramfs that saves dmesg.txt to local/ssh/http/ftp/nfs), which proves the VM,
 # disks, servers and reboot detection, not crashkit's capture; without
 # crashctl that is also one failure ("crashctl missing").
-# VMs run E2E_CAPTURE_JOBS (default 2) at a time, then the checks.
+# VMs run E2E_CAPTURE_JOBS (default 2) at a time; a VM's checks run when it
+# ends, in scenario order.
 # Time: 45-90 s a scenario under TCG, two at a time (the suite ~5 min).
 # Last line: "e2e_capture: N passed, N failed".
 # shellcheck disable=SC2317 # scenarios and checks are called by name (check FN, scenario_$name)
@@ -50,6 +51,7 @@ placeholder=${E2E_CAPTURE_PLACEHOLDER:-}
 jobs=${E2E_CAPTURE_JOBS:-2}
 running=
 nrunning=0
+started_vms=
 [ -x "$top/initramfs/crashctl" ] || [ -f "$top/initramfs/crashctl" ] || placeholder=missing
 
 passed=0
@@ -155,7 +157,9 @@ scenario_dir() {
 
 # start_vm NAME [capture-vm.sh options]: start scenario NAME's VM in the
 # background (at most $jobs at once; output in $work/NAME/run.log, exit
-# status in run.rc, results in $work/NAME/out).
+# status in run.rc, results in $work/NAME/out). Waiting for a free slot, it
+# runs the checks of the VM that ended (check_done), so they use the core
+# that VM left while the other VM runs.
 start_vm() {
 	local n
 	n=$1
@@ -164,6 +168,7 @@ start_vm() {
 		wait "${running%% *}"
 		running=${running#* }
 		nrunning=$((nrunning - 1))
+		check_done
 	done
 	(
 		rc=0
@@ -173,13 +178,34 @@ start_vm() {
 	) &
 	running="$running$! "
 	nrunning=$((nrunning + 1))
+	started_vms="$started_vms$n "
 }
 
-# wait_vms: wait for every VM start_vm started.
+# check_done: the checks of the oldest VM start_vm started and nobody checked
+# yet (check_NAME, or check_self for the harness self-test), under its name.
+check_done() {
+	local caller n
+	caller=$name
+	n=${started_vms%% *}
+	started_vms=${started_vms#* }
+	name=$n
+	case $n in
+	harness-*) check_self "${n#harness-}" ;;
+	*)
+		"check_$n"
+		[ ! -f "$work/$n/out/result" ] ||
+			printf '  %s: qemu ran %s s\n' "$n" "$(sed -n 's/^qemu_seconds=//p' "$work/$n/out/result")"
+		;;
+	esac
+	name=$caller
+}
+
+# wait_vms: wait for every VM start_vm started, and check each as it ends.
 wait_vms() {
 	local p
 	for p in $running; do
 		wait "$p"
+		check_done
 	done
 	running=
 	nrunning=0
@@ -757,13 +783,10 @@ if [ -n "$placeholder" ]; then
 		setup_self "$t"
 	done
 	wait_vms
-	for t in $selftest; do
-		check_self "$t"
-	done
 	finish
 fi
 
-# All VMs first ($jobs at a time), then the checks in order.
+# The VMs $jobs at a time; each one's checks, in scenario order, as it ends.
 for name in $scenarios; do
 	case $name in
 	local | ssh | http | ftp | nfs | full | unreachable | deadline) "setup_$name" ;;
@@ -771,13 +794,4 @@ for name in $scenarios; do
 	esac
 done
 wait_vms
-for name in $scenarios; do
-	case $name in
-	local | ssh | http | ftp | nfs | full | unreachable | deadline)
-		"check_$name"
-		[ ! -f "$work/$name/out/result" ] ||
-			printf '  %s: qemu ran %s s\n' "$name" "$(sed -n 's/^qemu_seconds=//p' "$work/$name/out/result")"
-		;;
-	esac
-done
 finish
