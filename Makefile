@@ -122,7 +122,9 @@ deps:
 	sh tests/deps.sh
 
 # The builds use every core: make check has a budget (well under 30 min).
-JOBS := $(shell nproc 2>/dev/null || echo 2)
+# Recursive (=): nproc runs only when check's recipe expands it, not on
+# every make.
+JOBS = $(shell nproc 2>/dev/null || echo 2)
 
 check: deps
 	$(MAKE) -j$(JOBS) test-bins $(FUZZ_BINS)
