@@ -28,9 +28,21 @@
 
 struct dump_sink;
 
-/** A seekable file: PATH.incomplete, renamed to PATH by finish. */
-struct crash_error *dump_sink_file_create(const char *path, bool overwrite,
+/** dump_sink_file_create() flags. */
+enum {
+	DUMP_SINK_OVERWRITE = 1 << 0,	/* replace PATH and PATH.incomplete */
+	DUMP_SINK_BUFFERED = 1 << 1,	/* never O_DIRECT (dump_sink.c D1-D4) */
+};
+
+/**
+ * A seekable file: PATH.incomplete, renamed to PATH by finish.  On ext2/3/4
+ * and XFS its bulk is written with O_DIRECT unless DUMP_SINK_BUFFERED.
+ */
+struct crash_error *dump_sink_file_create(const char *path, unsigned int flags,
 					  struct dump_sink **ret);
+
+/** Bytes a file sink wrote with direct I/O so far (0 for a stream). */
+uint64_t dump_sink_direct_bytes(struct dump_sink *s);
 
 /** A flattened stream to @fd (not closed); @name is for messages. */
 struct crash_error *dump_sink_flat_create(int fd, const char *name,

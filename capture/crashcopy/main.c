@@ -122,6 +122,7 @@ struct options {
 	bool threads_given;		/* --num-threads, else auto_threads() */
 	bool non_mmap;			/* read() only, as makedumpfile --non-mmap */
 	bool force_mmap;		/* --mmap: map a saved core too */
+	bool buffered_io;		/* --no-direct-io: no O_DIRECT output */
 	bool xen_filter;		/* -X: Xen + dom0 frames only */
 	bool estimate;			/* --estimate: no output, a size guess */
 };
@@ -154,6 +155,8 @@ static void usage(FILE *f)
 "  --non-mmap          read the vmcore with read() only, never mmap()\n"
 "  --mmap              map a saved core as /proc/vmcore is mapped (a disk\n"
 "                      error under the mapping still loses only its page)\n"
+"  --no-direct-io      write OUTPUT through the page cache only (default:\n"
+"                      its bulk with O_DIRECT on ext2/3/4 and XFS)\n"
 "  --estimate          write nothing: print the expected size of the dump\n"
 "                      as one JSON object (filter run, 1 page in 64 compressed)\n"
 "  --json              a one-object summary on stdout (stderr when the\n"
@@ -187,7 +190,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	enum {
 		OPT_NUM_THREADS = 256, OPT_MESSAGE_LEVEL, OPT_DUMP_DMESG,
 		OPT_PROGRESS, OPT_MAX_MEMORY, OPT_JSON, OPT_NON_MMAP, OPT_MMAP,
-		OPT_ESTIMATE,
+		OPT_ESTIMATE, OPT_NO_DIRECT_IO,
 	};
 	static const struct option longopts[] = {
 		{"num-threads", required_argument, NULL, OPT_NUM_THREADS},
@@ -199,6 +202,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"non-mmap", no_argument, NULL, OPT_NON_MMAP},
 		{"mmap", no_argument, NULL, OPT_MMAP},
 		{"estimate", no_argument, NULL, OPT_ESTIMATE},
+		{"no-direct-io", no_argument, NULL, OPT_NO_DIRECT_IO},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -255,6 +259,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_NON_MMAP: o->non_mmap = true; break;
 		case OPT_MMAP: o->force_mmap = true; break;
 		case OPT_ESTIMATE: o->estimate = true; break;
+		case OPT_NO_DIRECT_IO: o->buffered_io = true; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'v': printf("%s %s\n", program, CRASHKIT_VERSION); exit(EXIT_OK);
 		default: usage(stderr); return EXIT_USAGE;
@@ -1381,7 +1386,7 @@ static void json_string(FILE *f, const char *s)
 }
 
 static void print_json(const struct options *o, const struct input *in,
-		       const struct copy_stats *st, const struct dump_sink *sink,
+		       const struct copy_stats *st, struct dump_sink *sink,
 		       int rc)
 {
 	FILE *f = o->output_path ? stdout : stderr;
@@ -1426,6 +1431,8 @@ static void print_json(const struct options *o, const struct input *in,
 	} else {
 		fprintf(f, "null");
 	}
+	fprintf(f, ",\"direct_io_bytes\":%" PRIu64,
+		sink ? dump_sink_direct_bytes(sink) : 0);
 	fprintf(f, ",\"data_bytes\":%" PRIu64 ",\"shared_pages\":%" PRIu64
 		",\"seconds\":%.3f,\"complete\":%s"
 		",\"interrupted\":%s,\"exit\":%d}\n", st->output_size,
@@ -1555,12 +1562,19 @@ static int estimate(const struct options *o, struct input *in,
 	return stop_signal ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
+/* dump_sink_file_create() flags for -f and --no-direct-io. */
+static unsigned int sink_flags(const struct options *o)
+{
+	return (o->overwrite ? DUMP_SINK_OVERWRITE : 0) |
+	       (o->buffered_io ? DUMP_SINK_BUFFERED : 0);
+}
+
 /* -R: a flattened stream on stdin back into OUTPUT. */
 static int reassemble(const struct options *o)
 {
 	struct dump_sink *sink = NULL;
-	struct crash_error *err = dump_sink_file_create(o->output_path, o->overwrite,
-							&sink);
+	struct crash_error *err = dump_sink_file_create(o->output_path,
+							sink_flags(o), &sink);
 	if (err) {
 		print_error(NULL, err);
 		crash_error_destroy(err);
@@ -2303,7 +2317,7 @@ int main(int argc, char **argv)
 	}
 
 	err = o.flat ? dump_sink_flat_create(STDOUT_FILENO, "stdout", &r.sink)
-		     : dump_sink_file_create(o.output_path, o.overwrite, &r.sink);
+		     : dump_sink_file_create(o.output_path, sink_flags(&o), &r.sink);
 	if (err) {
 		print_error(NULL, err);
 		crash_error_destroy(err);

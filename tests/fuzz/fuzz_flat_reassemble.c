@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct dump_sink *sink;
-	struct crash_error *err = dump_sink_file_create(path, true, &sink);
+	struct crash_error *err = dump_sink_file_create(path, DUMP_SINK_OVERWRITE, &sink);
 	if (!err) {
 		err = flat_reassemble(fd, "fuzz", sink);
 		dump_sink_destroy(sink);

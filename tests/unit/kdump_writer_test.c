@@ -316,7 +316,7 @@ static void test_lp64_file_bytes(void)
 {
 	struct kdump_header_info info = make_info(CODEC_LZO, true);
 	struct dump_sink *s = NULL;
-	CHECK_OK(dump_sink_file_create(tmp_path("lp64"), false, &s));
+	CHECK_OK(dump_sink_file_create(tmp_path("lp64"), 0, &s));
 	if (!s)
 		return;
 	uint8_t ram[(NPFN + 7) / 8], dump[(NPFN + 7) / 8];
@@ -606,7 +606,7 @@ static void check_codec_dump(enum codec_kind codec, bool shared_zero)
 	char *expect_path = tmp_path(expect);
 
 	struct dump_sink *sinks[2] = { NULL, NULL };
-	CHECK_OK(dump_sink_file_create(file, false, &sinks[0]));
+	CHECK_OK(dump_sink_file_create(file, 0, &sinks[0]));
 	int fd = open(flat_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CHECK_OK(dump_sink_flat_create(fd, flat_path, &sinks[1]));
 	if (!sinks[0] || !sinks[1])
@@ -622,7 +622,7 @@ static void check_codec_dump(enum codec_kind codec, bool shared_zero)
 	// The stream, reassembled by us and by makedumpfile -R, is the file.
 	struct dump_sink *out = NULL;
 	char *re = tmp_path("reassembled");
-	CHECK_OK(dump_sink_file_create(re, true, &out));
+	CHECK_OK(dump_sink_file_create(re, DUMP_SINK_OVERWRITE, &out));
 	fd = open(flat_path, O_RDONLY);
 	CHECK_OK(flat_reassemble(fd, flat_path, out));
 	close(fd);
@@ -678,7 +678,7 @@ static void test_i386_oracle(void)
 
 	struct dump_sink *s = NULL;
 	char *file = tmp_path("i386");
-	CHECK_OK(dump_sink_file_create(file, false, &s));
+	CHECK_OK(dump_sink_file_create(file, 0, &s));
 	if (!s)
 		return;
 	CHECK(write_dump(&s, 1, &info, UINT64_MAX, UINT64_MAX, NULL));
@@ -701,7 +701,7 @@ static void test_incomplete(void)
 	// A lost page: descriptor offset 0, the dump stays marked incomplete.
 	struct dump_sink *s = NULL;
 	char *file = tmp_path("lost");
-	CHECK_OK(dump_sink_file_create(file, false, &s));
+	CHECK_OK(dump_sink_file_create(file, 0, &s));
 	if (!s)
 		return;
 	struct kdump_header_info info = make_info(CODEC_LZO, true);
@@ -732,7 +732,7 @@ static void test_incomplete(void)
 	// Stopped early: the pages not given are lost too, still marked.
 	s = NULL;
 	file = tmp_path("short");
-	CHECK_OK(dump_sink_file_create(file, false, &s));
+	CHECK_OK(dump_sink_file_create(file, 0, &s));
 	if (!s)
 		return;
 	CHECK(!write_dump(&s, 1, &info, UINT64_MAX, 100, &counts));
@@ -805,7 +805,7 @@ static void write_windowed(const char *path, uint64_t win)
 	struct dump_sink *s = NULL;
 	struct kdump_writer *w = NULL;
 	struct codec *c = NULL;
-	CHECK_OK(dump_sink_file_create(path, true, &s));
+	CHECK_OK(dump_sink_file_create(path, DUMP_SINK_OVERWRITE, &s));
 	if (s)
 		CHECK_OK(kdump_writer_open(s, &info, count, &w));
 	CHECK_OK(codec_create(info.codec, PAGE, &c));
@@ -842,7 +842,7 @@ static void test_windows(void)
 	struct kdump_header_info info = make_info(CODEC_LZO, true);
 	struct dump_sink *s = NULL;
 	char *whole = strdup(tmp_path("whole"));
-	CHECK_OK(dump_sink_file_create(whole, true, &s));
+	CHECK_OK(dump_sink_file_create(whole, DUMP_SINK_OVERWRITE, &s));
 	if (!s)
 		return;
 	CHECK(write_dump(&s, 1, &info, UINT64_MAX, UINT64_MAX, NULL));
@@ -864,7 +864,7 @@ static void test_windows(void)
 	make_bitmaps(ram, dump, &count);
 	memset(page, 0x5a, PAGE);
 	struct kdump_writer *w = NULL;
-	CHECK_OK(dump_sink_file_create(tmp_path("badwin"), true, &s));
+	CHECK_OK(dump_sink_file_create(tmp_path("badwin"), DUMP_SINK_OVERWRITE, &s));
 	if (!s)
 		return;
 	CHECK_OK(kdump_writer_open(s, &info, count, &w));
@@ -928,7 +928,7 @@ static void test_bad_arguments(void)
 		  "kdump writer: unknown compression 7");
 
 	struct dump_sink *s = NULL;
-	CHECK_OK(dump_sink_file_create(tmp_path("bad"), false, &s));
+	CHECK_OK(dump_sink_file_create(tmp_path("bad"), 0, &s));
 	if (!s)
 		return;
 	info = make_info(CODEC_LZO, false);
