@@ -1198,6 +1198,21 @@ void vmcore_set_map_policy(struct vmcore *vm, enum vmcore_map_policy policy)
 	vm->map_policy = policy;
 }
 
+struct crash_error *vmcore_file_span(const struct vmcore *vm, uint64_t paddr,
+				     size_t size, int *fd, uint64_t *offset)
+{
+	const struct map_interval *iv = map_find(vm, paddr);
+	if (size == 0 || !iv || iv->kind != PIECE_FILE || iv->end - paddr < size)
+		return &crash_not_found;
+	const struct vmcore_segment *s = &vm->segments[iv->segment];
+	uint64_t off = s->file_offset + (paddr - s->paddr);
+	if (off > vm->file_size || vm->file_size - off < size)
+		return &crash_not_found;
+	*fd = vm->fd;
+	*offset = off;
+	return NULL;
+}
+
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret)
 {

@@ -120,6 +120,18 @@ unsigned int vmcore_cpu_count(const struct vmcore *vm);
 struct crash_error *vmcore_read_phys(struct vmcore *vm, uint64_t paddr,
 				     void *buf, size_t size);
 
+/**
+ * vmcore_file_span() - where the @size bytes at physical @paddr lie in the
+ * file, when all of them are stored bytes of one PT_LOAD (no zero fill, no
+ * truncated part, within the file as opened): the descriptor in *@fd and
+ * the offset in *@offset, for a pread() of the caller's own, which (unlike
+ * vmcore_read_phys()) may run in any thread.  Such reads are not recorded
+ * by vmcore_track_reads().  &crash_not_found otherwise; a short or failed
+ * pread() there is the caller's to handle (vmcore_read_phys() says why).
+ */
+struct crash_error *vmcore_file_span(const struct vmcore *vm, uint64_t paddr,
+				     size_t size, int *fd, uint64_t *offset);
+
 /** vmcore_map_phys() maps a smaller range with the granules around it. */
 enum { VMCORE_MAP_GRANULE = 1 << 20 };
 /** Windows vmcore_map_phys() keeps mapped at once. */

@@ -794,24 +794,35 @@ static uint64_t bitmap_next_set(const struct bitmap_view *v, uint64_t pfn)
 	return v->end;
 }
 
-/* One run of dumpable pages: pfns [pfn, pfn + count) at @pages. */
+/*
+ * One run of dumpable pages: pfns [pfn, pfn + count) at @pages.  A
+ * deferred run is not read yet: its pages are the file's bytes at
+ * @file_offset of @fd, for the compress workers to pread() into @pages
+ * (kdump_pipeline() P7).
+ */
 struct page_run {
 	uint64_t pfn, count;
 	const uint8_t *pages;
 	bool zeros;	/* a hole of a sparse core: every page is zero */
+	bool deferred;
+	int fd;
+	uint64_t file_offset;
 };
 
 /*
  * The next run of set bits of @map at or after *@cursor, up to
  * @chunk_pages long: borrowed from an mmap() window when it lies in one
  * PT_LOAD's file bytes (no copy), else read into @buf, page by page after a
- * failed bulk read (perrs[i] the error of page i, NULL if read).  The
- * window stays valid across one more call (VMCORE_MAP_WINDOWS is 2), which
- * the pipelined copy relies on.  False at the end of the map.
+ * failed bulk read (perrs[i] the error of page i, NULL if read).  With
+ * @defer, a run of stored file bytes that is not mapped is left unread, as
+ * a deferred run at @buf.  The window stays valid across one more call
+ * (VMCORE_MAP_WINDOWS is 2), which the pipelined copy relies on.  False at
+ * the end of the map.
  */
 static bool next_run(struct input *in, const struct bitmap_view *map,
 		     uint64_t *cursor, uint8_t *buf, uint64_t chunk_pages,
-		     struct crash_error **perrs, struct page_run *ret)
+		     bool defer, struct crash_error **perrs,
+		     struct page_run *ret)
 {
 	uint64_t pfn = bitmap_next_set(map, *cursor);
 	if (pfn >= map->end) {
@@ -823,8 +834,15 @@ static bool next_run(struct input *in, const struct bitmap_view *map,
 	       bit_test(map->bits, pfn + n - map->start))
 		n++;
 	const uint8_t *pages = NULL;
-	if (in->non_mmap ||
-	    vmcore_map_phys(in->vm, pfn * in->page_size, n * in->page_size, &pages)) {
+	*ret = (struct page_run){.pfn = pfn, .count = n};
+	if ((in->non_mmap ||
+	     vmcore_map_phys(in->vm, pfn * in->page_size, n * in->page_size, &pages)) &&
+	    defer &&
+	    !vmcore_file_span(in->vm, pfn * in->page_size, n * in->page_size,
+			      &ret->fd, &ret->file_offset)) {
+		ret->deferred = true;
+		pages = buf;
+	} else if (!pages) {
 		pages = buf;
 		struct crash_error *rerr = vmcore_read_phys(
 			in->vm, pfn * in->page_size, buf, n * in->page_size);
@@ -836,8 +854,8 @@ static bool next_run(struct input *in, const struct bitmap_view *map,
 		}
 	}
 	*cursor = pfn + n;
-	*ret = (struct page_run){.pfn = pfn, .count = n, .pages = pages,
-				 .zeros = vmcore_map_is_zeros(in->vm, pages)};
+	ret->pages = pages;
+	ret->zeros = vmcore_map_is_zeros(in->vm, pages);
 	return true;
 }
 
@@ -862,7 +880,7 @@ static struct crash_error *for_each_page(struct input *in, const uint8_t *bits,
 	if (!perrs)
 		return &crash_enomem;
 	while (!err && !stop_signal &&
-	       next_run(in, &map, &cursor, buf, chunk_pages, perrs, &run)) {
+	       next_run(in, &map, &cursor, buf, chunk_pages, false, perrs, &run)) {
 		for (uint64_t i = 0; i < run.count && !err; i++)
 			err = fn(arg, run.pfn + i,
 				 perrs[i] ? NULL : run.pages + i * in->page_size, perrs[i]);
@@ -941,10 +959,22 @@ static void page_job_run(void *arg)
  *  P6. A run that is a hole of a sparse saved core (vmcore_map_is_zeros())
  *      is all zero pages: with level bit 1 the main thread marks it so
  *      and no worker is woken.
+ *  P7. With two workers or more, a run of a saved core that is not mapped
+ *      is read by the workers, each pread()ing the pages it claims into the
+ *      set's buffer (vmcore_file_span()): the copy out of the page cache,
+ *      as much CPU as the compression at -d 1 -l, is shared instead of
+ *      holding up the main thread (with one worker, the main thread's read
+ *      already runs beside it).  Pages a worker could not read whole (an I/O error, a
+ *      file cut short) are SLOT_UNREAD; before the next set is submitted
+ *      the main thread reads them page by page (read_page(), which may
+ *      find a lost page) and compresses them itself with worker 0's codec.
  * If no worker thread can be started, the main thread compresses each run
  * itself before writing it.
  */
-enum slot_kind { SLOT_DATA, SLOT_RAW_IN_RUN, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS };
+enum slot_kind {
+	SLOT_DATA, SLOT_RAW_IN_RUN, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS,
+	SLOT_UNREAD,	/* P7: for the main thread to read and compress */
+};
 
 /* One run in flight: its pages, read errors and compressed slots. */
 struct slot_set {
@@ -971,6 +1001,30 @@ struct compress_slice {
 /* Pages a worker claims at a time: few enough to keep the workers even. */
 enum { CLAIM_PAGES = 16 };
 
+/*
+ * P7: pread() pages [first, end) of a deferred run into the set's buffer;
+ * false if they did not all arrive (EINTR is retried).
+ */
+static bool deferred_read(const struct slot_set *set, uint32_t page_size,
+			  uint64_t first, uint64_t end)
+{
+	uint8_t *p = set->buf + first * page_size;
+	size_t want = (size_t)((end - first) * page_size);
+	uint64_t offset = set->run.file_offset + first * page_size;
+	// Bounded: every pass reads at least one byte or returns.
+	while (want > 0) {
+		ssize_t n = pread(set->run.fd, p, want, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		want -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return true;
+}
+
 static void compress_slice_run(struct compress_slice *c)
 {
 	struct slot_set *set = c->set;
@@ -980,6 +1034,10 @@ static void compress_slice_run(struct compress_slice *c)
 		if (i >= c->count)
 			break;
 		uint64_t end = c->count - i < CLAIM_PAGES ? c->count : i + CLAIM_PAGES;
+		if (set->run.deferred && !deferred_read(set, c->page_size, i, end)) {
+			memset(set->kinds + i, SLOT_UNREAD, (size_t)(end - i));
+			continue;
+		}
 		for (; i < end && !c->err; i++) {
 			if (set->perrs[i]) {
 				set->kinds[i] = SLOT_LOST;
@@ -1117,6 +1175,37 @@ static struct crash_error *kdump_pool_wait(struct kdump_copy *k)
 	return err;
 }
 
+/*
+ * P7: read and compress here the pages of @set the workers could not read
+ * (the workers are idle: between kdump_pool_wait() and the next submit).
+ */
+static struct crash_error *kdump_set_fixup(struct kdump_copy *k,
+					   struct input *in,
+					   struct slot_set *set)
+{
+	if (!set->run.deferred)
+		return NULL;
+	struct compress_slice c = k->slices[0];
+	c.set = set;
+	for (uint64_t i = 0; i < set->run.count; i++) {
+		if (set->kinds[i] != SLOT_UNREAD)
+			continue;
+		set->perrs[i] = read_page(in, set->run.pfn + i,
+					  set->buf + i * k->page_size);
+		_Atomic uint64_t claim = i;
+		c.claim = &claim;
+		c.count = i + 1;
+		c.err = NULL;
+		// One page: the worker's loop without the read (deferred off).
+		set->run.deferred = false;
+		compress_slice_run(&c);
+		set->run.deferred = true;
+		if (c.err)
+			return c.err;
+	}
+	return NULL;
+}
+
 /* Page @i of @set to the writer, in pfn order (P4). */
 static struct crash_error *kdump_slot_write(struct kdump_copy *k,
 					    const struct slot_set *set,
@@ -1225,8 +1314,10 @@ static struct crash_error *kdump_pipeline(struct input *in,
 	uint64_t chunk_pages = chunk / in->page_size, cursor = map->start;
 	struct crash_error *err = NULL;
 	int cur = 0;
+	// P7: with one worker the main thread's read runs beside it instead.
+	bool defer = k->started > 1;
 	bool have = !stop_signal && next_run(in, map, &cursor, k->sets[0].buf,
-					     chunk_pages, k->sets[0].perrs,
+					     chunk_pages, defer, k->sets[0].perrs,
 					     &k->sets[0].run);
 	if (have)
 		kdump_pool_submit(k, &k->sets[0]);
@@ -1235,8 +1326,10 @@ static struct crash_error *kdump_pipeline(struct input *in,
 		// P3: the next run is mapped while this one is compressed.
 		bool have_next = !stop_signal &&
 				 next_run(in, map, &cursor, next->buf, chunk_pages,
-					  next->perrs, &next->run);
+					  defer, next->perrs, &next->run);
 		err = kdump_pool_wait(k);
+		if (!err)
+			err = kdump_set_fixup(k, in, set);
 		if (have_next && !err)
 			kdump_pool_submit(k, next);
 		for (uint64_t i = 0; i < set->run.count && !err; i++)

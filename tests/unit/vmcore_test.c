@@ -1179,6 +1179,27 @@ static void test_map_phys(void)
 	CHECK(vmcore_map_phys(vm, 0x80000, 0x1000, &p) == &crash_not_found);
 	CHECK(vmcore_map_phys(vm, 0x100000, 0, &p) == &crash_not_found);
 	CHECK(p == NULL);	// untouched on failure
+
+	// vmcore_file_span(): the same ranges, as a descriptor and offset
+	// whose pread() gives the bytes vmcore_read_phys() gives.
+	size_t nsegs;
+	const struct vmcore_segment *sg = vmcore_segments(vm, &nsegs);
+	int sfd = -1;
+	uint64_t off = 0;
+	CHECK_OK(vmcore_file_span(vm, 0x100000 + 0x3000, 0x2000, &sfd, &off));
+	CHECK(nsegs == 2 && off == sg[1].file_offset + 0x3000);
+	static uint8_t span[0x2000];
+	CHECK(sfd >= 0 && pread(sfd, span, sizeof(span), (off_t)off) == (ssize_t)sizeof(span));
+	CHECK(bytes_match(span, 0x100000 + 0x3000, sizeof(span), 1));
+	CHECK_OK(vmcore_file_span(vm, 0x100000 + big - 0x1800, 0x1800, &sfd, &off));
+	CHECK_OK(vmcore_file_span(vm, 0x4000000, 0x3000, &sfd, &off));
+	CHECK(off == sg[0].file_offset);
+	sfd = -7;
+	CHECK(vmcore_file_span(vm, 0x100000 + big - 0x10, 0x20, &sfd, &off) == &crash_not_found);
+	CHECK(vmcore_file_span(vm, 0x4002000, 0x2000, &sfd, &off) == &crash_not_found);
+	CHECK(vmcore_file_span(vm, 0x80000, 0x1000, &sfd, &off) == &crash_not_found);
+	CHECK(vmcore_file_span(vm, 0x100000, 0, &sfd, &off) == &crash_not_found);
+	CHECK(sfd == -7);	// untouched on failure
 	vmcore_close(vm);
 
 	// A hole punched into segment 1's file bytes (where the file system
