@@ -13,7 +13,8 @@
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
 # Then --num-threads 1/3/4 write the same bytes as the default (-l, -z), which
-# starts a worker per CPU (--json threads), --mmap as pread,
+# starts a worker per CPU (--json threads), --mmap as pread, O_DIRECT
+# output (on ext4/XFS; --json direct_io_bytes) as --no-direct-io's,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
@@ -22,10 +23,12 @@
 # kernel image.  Once: usage errors, hostile inputs (not ELF, truncated
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
 # marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
-# status bit 0x8), a full output (ENOSPC on a 1 MiB tmpfs, and /dev/full for
-# a stream: exit 5, marked incomplete), the trimmed i386 cores (packed
-# ILP32 header) and the trimmed arm64 core (aarch64, LP64 little-endian).  The tmpfs check needs root to mount; without it that one
-# check is reported as skipped (documented here).
+# status bit 0x8), a core cut short while the workers read it (exit 6, short
+# reads marked lost), a full output (ENOSPC on a 1 MiB tmpfs, on an 8 MiB
+# loop-mounted ext4 written with O_DIRECT, and /dev/full for a stream: exit
+# 5, marked incomplete), the trimmed i386 cores (packed ILP32 header) and
+# the trimmed arm64 core (aarch64, LP64 little-endian).  The mounts need
+# root, as make check has.
 #
 # arm64, a full core crashed here each run (the trimmed fixture has no
 # struct pages; a full one showed struct-page filtering silently off, as
@@ -429,6 +432,56 @@ mmap_identical() {
 		same "$dir/d1l" "$dir/mm"
 }
 
+# direct_io: on ext2/3/4 or XFS the default copy writes its bulk with
+# O_DIRECT (--json direct_io_bytes over half the file), --no-direct-io
+# none, and both leave the same bytes (dump_sink.c D1-D4).
+direct_io() {
+	local fstype direct size
+	rm -f "$dir/dio" "$dir/nodio"
+	cc_run 0 "$dir/dio.err" --json -d 1 -l "$core" "$dir/dio" >"$dir/dio.json" &&
+		same "$dir/d1l" "$dir/dio" &&
+		cc_run 0 "$dir/dio.err" --json --no-direct-io -d 1 -l "$core" "$dir/nodio" \
+			>"$dir/nodio.json" &&
+		same "$dir/d1l" "$dir/nodio" || return 1
+	fstype=$(stat -f -c %T "$dir")
+	direct=$(json_field "$dir/dio.json" direct_io_bytes)
+	size=$(stat -c %s "$dir/dio")
+	printf '  %s: %s of %s bytes written with O_DIRECT\n' "$fstype" "$direct" "$size"
+	case $fstype in
+	ext2/ext3 | xfs) [ "$direct" -gt $((size / 2)) ] || return 1 ;;
+	*) [ "$direct" -eq 0 ] || return 1 ;;
+	esac
+	[ "$(json_field "$dir/nodio.json" direct_io_bytes)" = 0 ]
+}
+
+# shrunk_input: the saved core cut short while two workers read it (main.c
+# P7: their pread()s come back short): exit 6, the pages past the cut marked
+# lost as short reads, the header marked incomplete.  If the copy ended
+# before the cut, again with an earlier cut.
+shrunk_input() {
+	local pid rc delay half
+	half=$(($(stat -c %s "$core") / 2))
+	for delay in 0.3 0.15 0.05 0.01; do
+		rm -f "$dir/shrunk" "$dir/shrunk.incomplete"
+		cp "$core" "$dir/shrinking" || return 1
+		"$bin" --num-threads 2 -d 0 -l "$dir/shrinking" "$dir/shrunk" 2>"$dir/shrunk.err" &
+		pid=$!
+		sleep "$delay"
+		truncate -s "$half" "$dir/shrinking"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 0 ] || break
+	done
+	rm -f "$dir/shrinking"
+	if [ "$rc" -ne 6 ] || ! grep -q 'short read' "$dir/shrunk.err" ||
+		! grep -q 'marked lost' "$dir/shrunk.err"; then
+		printf '  exit %s, expected 6 with short reads marked lost\n' "$rc"
+		tail -n 3 "$dir/shrunk.err" | sed 's/^/  | /'
+		return 1
+	fi
+	is_incomplete "$dir/shrunk"
+}
+
 # windowed_identical: the core plus an 8 GiB hole (3 Mi pfns) under
 # --max-memory 1M is copied in windows of 128 Ki pfns (two passes of the
 # filter, the writer given one window of the bitmaps at a time) -- --json
@@ -694,25 +747,33 @@ full_stream() {
 	cc_run 5 "$dir/full.err" -F -d 31 -l "$core" >/dev/full
 }
 
-# full_disk: ENOSPC on a 1 MiB tmpfs: exit 5, NAME.incomplete marked.
+# full_disk: ENOSPC on a 1 MiB tmpfs (buffered writes) and on an 8 MiB
+# ext4 (O_DIRECT writes): exit 5, NAME.incomplete marked.
 full_disk() {
 	local mnt rc
 	mnt=$dir/tmpfs
 	mkdir -p "$mnt"
-	if ! mount -t tmpfs -o size=1m crashcopy-test "$mnt" 2>/dev/null; then
-		printf '  skipped: cannot mount a tmpfs (not root)\n'
-		return 0
-	fi
 	rc=0
-	cc_run 5 "$dir/fulldisk.err" -d 1 -l "$core" "$mnt/out" || rc=1
-	if [ -f "$mnt/out.incomplete" ]; then
-		is_incomplete "$mnt/out.incomplete" || rc=1
-	else
-		printf '  no %s/out.incomplete\n' "$mnt"
-		rc=1
-	fi
+	mount -t tmpfs -o size=1m crashcopy-test "$mnt" || return 1
+	full_disk_on "$mnt" || rc=1
 	umount "$mnt" || rc=1
+	rm -f "$dir/small.ext4"
+	truncate -s 8M "$dir/small.ext4" && mkfs.ext4 -q "$dir/small.ext4" &&
+		mount -o loop "$dir/small.ext4" "$mnt" || return 1
+	full_disk_on "$mnt" || rc=1
+	umount "$mnt" || rc=1
+	rm -f "$dir/small.ext4"
 	return "$rc"
+}
+
+# full_disk_on DIR: a copy into DIR, which fills up: exit 5, marked.
+full_disk_on() {
+	cc_run 5 "$dir/fulldisk.err" -d 1 -l "$core" "$1/out" || return 1
+	if [ ! -f "$1/out.incomplete" ]; then
+		printf '  no %s/out.incomplete\n' "$1"
+		return 1
+	fi
+	is_incomplete "$1/out.incomplete"
 }
 
 # crash_into NAME ARGS...: tests/e2e/crash-kernel.sh ARGS (niced) into
@@ -959,6 +1020,7 @@ for suite in $suites; do
 	check "--num-threads 1/3/4 == the default, byte for byte" threads_identical
 	check "no --num-threads: a worker per CPU (nproc, taskset), 1 without a codec" auto_threads
 	check "--mmap == pread, byte for byte" mmap_identical
+	check "O_DIRECT on ext4/XFS (--json direct_io_bytes), --no-direct-io none, same bytes" direct_io
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
 	check "-E -d 0: page-exact" elf_exact 0
@@ -976,7 +1038,8 @@ for suite in $suites; do
 		check "hostile inputs: exit 2 (headers), 6 (data, pages marked lost)" hostile_inputs
 		check "SIGINT: exit 6, NAME.incomplete with status 0x8" interrupted
 		check "stream to /dev/full: exit 5" full_stream
-		check "ENOSPC: exit 5, NAME.incomplete with status 0x8" full_disk
+		check "ENOSPC (tmpfs, and ext4 with O_DIRECT): exit 5, NAME.incomplete with status 0x8" full_disk
+		check "core cut short mid-copy (workers' reads): exit 6, short reads marked lost" shrunk_input
 		check "i386 ELF32 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf32
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 		check "arm64 core: aarch64 LP64 LE header, libkdumpfile aarch64, page-exact; -E page-exact, same log" arm64_lp64
