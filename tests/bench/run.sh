@@ -142,7 +142,8 @@ rm -f "$big_filled"
 collectors=$(dirname "$filled")/collectors.txt
 if [ -s "$collectors" ]; then
 	echo
-	echo "in the capture kernel (QEMU TCG, nr_cpus=1), on the live /proc/vmcore of that crash, into /dev/null:"
+	echo "in the capture kernel (QEMU TCG, nr_cpus=1, crashkernel=192M), on the live /proc/vmcore of that crash,"
+	echo "-F into /dev/null, then into a file on an ext4 disk (makedumpfile followed by sync, as front-ends run it):"
 	cat "$collectors"
 fi
 echo "bench: crashcopy table saved to $out/results-crashcopy.txt"

@@ -39,7 +39,11 @@
 # capture kernel before it is saved (amd64): dd bs=1M (the read() floor),
 # crashcopy ($CRASHCOPY, default the repository's static build) and Debian's
 # makedumpfile, each -l -F at -d 31 and -d 1 into /dev/null, plus
-# $CRASHCOPY_BASE (another crashcopy build, e.g. an older one) if set.
+# $CRASHCOPY_BASE (another crashcopy build, e.g. an older one) if set; then
+# each -l into a file on an ext4 disk of its own (disk 4), as a local dump
+# target is written: crashcopy (O_DIRECT there) and crashcopy --no-direct-io
+# (fsync included, as always), makedumpfile followed by sync (as kdump
+# front-ends run it); the file is removed between runs, untimed.
 # The seconds go to OUTDIR/collectors.txt. Only ratios mean anything: TCG.
 #
 # Kernels come from tests/e2e/fetch-kernel.sh, cached in --cache DIR (default
@@ -528,19 +532,26 @@ watchdog=200
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-# /collectors: one command a line, timed on the live /proc/vmcore.
+while read -r m; do
+	insmod "/lib/modules/$m" || fail "capture: insmod $m"
+done </lib/modules/load-order
+. /disk.sh
+# /collectors: one command a line, timed on the live /proc/vmcore; those
+# writing a file write it to /out (disk 4, ext4), emptied after each.
 if [ -f /collectors ]; then
+	vdd=$(disk 4 vdd) || fail "collectors: no /dev/vdd"
+	mkdir -p /out
+	mount -t ext4 "$vdd" /out 2>/tmp/mount.log || fail "collectors: mount $vdd: $(tail -n 1 /tmp/mount.log)"
 	while read -r cmd; do
 		start=$(cut -d ' ' -f 1 /proc/uptime)
 		sh -c "$cmd" >/dev/null 2>/tmp/collector.log || fail "collector '$cmd': $(tail -n 1 /tmp/collector.log)"
 		end=$(cut -d ' ' -f 1 /proc/uptime)
 		echo "crashkit-e2e: collector $start $end $cmd"
+		rm -f /out/dump /out/dump.incomplete
+		sync
 	done </collectors
+	umount /out
 fi
-while read -r m; do
-	insmod "/lib/modules/$m" || fail "capture: insmod $m"
-done </lib/modules/load-order
-. /disk.sh
 vdb=$(disk 2 vdb) || fail "capture: no /dev/vdb"
 [ -e /proc/vmcore ] || fail "capture: no /proc/vmcore"
 size=$(stat -c %s /proc/vmcore)
@@ -677,7 +688,11 @@ GUEST
 
 # Capture initramfs: busybox, virtio modules, /init.
 tree_busybox "$work/capture"
-tree_modules "$work/capture"
+if [ -n "$time_collectors" ]; then
+	tree_modules "$work/capture" ext4
+else
+	tree_modules "$work/capture"
+fi
 write_capture_init "$work/capture/init"
 write_guest_disk_lib "$work/capture/disk.sh"
 if [ -n "$time_collectors" ]; then
@@ -692,6 +707,11 @@ if [ -n "$time_collectors" ]; then
 			echo "/bin/crashcopy -l -d $level -F /proc/vmcore"
 			[ -z "${CRASHCOPY_BASE:-}" ] || echo "/bin/crashcopy-base -l -d $level -F /proc/vmcore"
 			echo "$mdf -l -d $level -F /proc/vmcore"
+		done
+		for level in 31 1; do
+			echo "/bin/crashcopy -l -d $level /proc/vmcore /out/dump"
+			echo "/bin/crashcopy -l -d $level --no-direct-io /proc/vmcore /out/dump"
+			echo "$mdf -l -d $level /proc/vmcore /out/dump && sync"
 		done
 	} >"$work/capture/collectors"
 	if [ -n "${CRASHCOPY_BASE:-}" ]; then
@@ -728,15 +748,20 @@ make_cpio "$work/first" "$work/first.cpio.gz"
 # make_disks: disk 1 takes a small tar, disk 2 the core (RAM plus headroom),
 # both sparse; fresh each boot (a stalled first boot may have written some).
 make_disks() {
-	rm -f "$work/disk1.img" "$work/disk2.img" "$work/disk3.img"
+	rm -f "$work/disk1.img" "$work/disk2.img" "$work/disk3.img" "$work/disk4.img"
 	truncate -s 16M "$work/disk1.img"
 	truncate -s "$((MEM_MIB + 64))M" "$work/disk2.img"
 	if [ -n "$fill" ]; then
 		truncate -s "$((MEM_MIB / 4 + 128))M" "$work/disk3.img"
 		mkfs.ext2 -q -F "$work/disk3.img" >/dev/null 2>&1 || die "mkfs.ext2 $work/disk3.img failed (apt-get install e2fsprogs)"
 	fi
+	# --time-collectors: room for a -d 1 dump (under the RAM size).
+	if [ -n "$time_collectors" ]; then
+		truncate -s "$((MEM_MIB + 256))M" "$work/disk4.img"
+		mkfs.ext4 -q -F "$work/disk4.img" >/dev/null 2>&1 || die "mkfs.ext4 $work/disk4.img failed (apt-get install e2fsprogs)"
+	fi
 }
-# blk N: the -device for disk N (vda, vdb, vdc in that order).
+# blk N: the -device for disk N (vda, vdb, vdc, vdd in that order).
 blk() {
 	if [ "$arch" = s390x ]; then
 		printf 'virtio-blk-ccw,drive=d%s,devno=fe.0.000%s,serial=crashkit%s' "$1" "$1" "$1"
@@ -746,6 +771,7 @@ blk() {
 }
 fill_drive=
 [ -z "$fill" ] || fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device $(blk 3)"
+[ -z "$time_collectors" ] || fill_drive="$fill_drive -drive file=$work/disk4.img,format=raw,if=none,id=d4 -device $(blk 4)"
 
 append="console=$console_dev crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
