@@ -101,8 +101,8 @@
  *  D2. A direct write refused with EINVAL (a file system or device with
  *      other alignment needs) is redone buffered, and direct I/O is off
  *      for the rest of the sink.  Other errors are the write's (A1, A2).
- *  D3. Only other file systems are left alone: NFS and FUSE serve O_DIRECT
- *      one synchronous request at a time, and tmpfs has no disk to reach.
+ *  D3. Other file systems get buffered writes only: NFS and FUSE serve
+ *      O_DIRECT one synchronous request at a time, tmpfs has no disk.
  *  D4. fsync and fdatasync still run: direct writes do not make the file's
  *      size and extents, or the disk's write cache, durable.
  *
@@ -327,8 +327,9 @@ static int buffered_write(int fd, const uint8_t *buf, size_t len,
 /*
  * Write one slot: its aligned middle with direct I/O when on (D1), the
  * partial blocks around it buffered; *@direct_ret counts the direct bytes.
- * D2: EINVAL from the direct descriptor turns it off and the middle is
- * written buffered.  Returns 0 or an errno value.
+ * D2: EINVAL from the direct descriptor (also after a short write left an
+ * unaligned rest) turns it off and the whole middle is written buffered:
+ * the same bytes again where some went through.  Returns 0 or an errno.
  */
 static int slot_write(int fd, struct file_writer *fw,
 		      const struct file_slot *slot, uint64_t *direct_ret)
@@ -340,34 +341,19 @@ static int slot_write(int fd, struct file_writer *fw,
 	*direct_ret = 0;
 	if (fw->direct_fd < 0 || mid >= mid_end)
 		return buffered_write(fd, slot->buf, slot->len, start);
-	int errnum = buffered_write(fd, slot->buf, (size_t)(mid - start), start);
-	if (errnum)
-		return errnum;
 	const uint8_t *p = slot->buf + (mid - start);
-	uint64_t pos = mid;
-	while (pos < mid_end) {
-		ssize_t n = pwrite(fw->direct_fd, p, (size_t)(mid_end - pos),
-				   (off_t)pos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EINVAL) {
-			// D2: this file system wants something else.
+	size_t len = (size_t)(mid_end - mid);
+	int errnum = buffered_write(fd, slot->buf, (size_t)(mid - start), start);
+	if (!errnum) {
+		errnum = pwrite_all(fw->direct_fd, p, len, mid);
+		if (errnum == EINVAL) {
 			close(fw->direct_fd);
 			fw->direct_fd = -1;
-			break;
+			errnum = buffered_write(fd, p, len, mid);
+		} else if (!errnum) {
+			*direct_ret = len;
 		}
-		if (n < 0)
-			return errno;
-		if (n == 0)
-			return EIO;
-		p += n;
-		pos += (uint64_t)n;
-		*direct_ret += (uint64_t)n;
-		// A short write leaves an unaligned rest: buffered below.
-		if (pos % align)
-			break;
 	}
-	errnum = buffered_write(fd, p, (size_t)(mid_end - pos), pos);
 	if (errnum)
 		return errnum;
 	return buffered_write(fd, slot->buf + (mid_end - start),

@@ -1187,6 +1187,9 @@ static struct crash_error *kdump_set_fixup(struct kdump_copy *k,
 		return NULL;
 	struct compress_slice c = k->slices[0];
 	c.set = set;
+	// What is left to read, this thread reads: the worker's loop then
+	// compresses without reading.
+	set->run.deferred = false;
 	for (uint64_t i = 0; i < set->run.count; i++) {
 		if (set->kinds[i] != SLOT_UNREAD)
 			continue;
@@ -1196,10 +1199,7 @@ static struct crash_error *kdump_set_fixup(struct kdump_copy *k,
 		c.claim = &claim;
 		c.count = i + 1;
 		c.err = NULL;
-		// One page: the worker's loop without the read (deferred off).
-		set->run.deferred = false;
 		compress_slice_run(&c);
-		set->run.deferred = true;
 		if (c.err)
 			return c.err;
 	}
