@@ -9,7 +9,7 @@ kexec-tools makedumpfile crash python3-libkdumpfile qemu-system-x86 qemu-system-
 qemu-system-ppc qemu-user
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 busybox-static shellcheck cpio file xz-utils zstd kmod time
-initramfs-tools-core e2fsprogs openssh-client openssh-server python3-pyftpdlib
+initramfs-tools-core e2fsprogs xfsprogs openssh-client openssh-server python3-pyftpdlib
 systemd dracut-core dracut-network man-db nfs-ganesha nfs-ganesha-vfs"
 
 missing=""

@@ -14,7 +14,8 @@
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
 # Then --num-threads 1/3/4 write the same bytes as the default (-l, -z), which
 # starts a worker per CPU (--json threads), --mmap as pread, O_DIRECT
-# output (on ext4/XFS; --json direct_io_bytes) as --no-direct-io's,
+# output (--json direct_io_bytes, in the work directory's ext4 and on a
+# loop-mounted XFS) as --no-direct-io's,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
 # seekable file, -E is page-exact, --dump-dmesg is vmcore-dmesg's output and
 # --estimate is within 25% of the real size (-d 1/31, lzo/zstd, and on the
@@ -434,18 +435,34 @@ mmap_identical() {
 
 # direct_io: on ext2/3/4 or XFS the default copy writes its bulk with
 # O_DIRECT (--json direct_io_bytes over half the file), --no-direct-io
-# none, and both leave the same bytes (dump_sink.c D1-D4).
+# none, and both leave the same bytes (dump_sink.c D1-D4); then the same
+# on a loop-mounted XFS.
 direct_io() {
+	local rc
+	direct_io_in "$dir" || return 1
+	rm -f "$dir/small.xfs"
+	truncate -s 1G "$dir/small.xfs" && mkfs.xfs -q "$dir/small.xfs" &&
+		mkdir -p "$dir/xfs" && mount -o loop "$dir/small.xfs" "$dir/xfs" || return 1
+	rc=0
+	[ "$(stat -f -c %T "$dir/xfs")" = xfs ] && direct_io_in "$dir/xfs" || rc=1
+	umount "$dir/xfs" || rc=1
+	rm -f "$dir/small.xfs"
+	return "$rc"
+}
+
+# direct_io_in DIR: the direct_io checks for outputs in DIR.
+direct_io_in() {
 	local fstype direct size
-	rm -f "$dir/dio" "$dir/nodio"
-	cc_run 0 "$dir/dio.err" --json -d 1 -l "$core" "$dir/dio" >"$dir/dio.json" &&
-		same "$dir/d1l" "$dir/dio" &&
-		cc_run 0 "$dir/dio.err" --json --no-direct-io -d 1 -l "$core" "$dir/nodio" \
+	rm -f "$1/dio" "$1/nodio"
+	cc_run 0 "$dir/dio.err" --json -d 1 -l "$core" "$1/dio" >"$dir/dio.json" &&
+		same "$dir/d1l" "$1/dio" &&
+		cc_run 0 "$dir/dio.err" --json --no-direct-io -d 1 -l "$core" "$1/nodio" \
 			>"$dir/nodio.json" &&
-		same "$dir/d1l" "$dir/nodio" || return 1
-	fstype=$(stat -f -c %T "$dir")
+		same "$dir/d1l" "$1/nodio" || return 1
+	fstype=$(stat -f -c %T "$1")
 	direct=$(json_field "$dir/dio.json" direct_io_bytes)
-	size=$(stat -c %s "$dir/dio")
+	size=$(stat -c %s "$1/dio")
+	rm -f "$1/dio" "$1/nodio"
 	printf '  %s: %s of %s bytes written with O_DIRECT\n' "$fstype" "$direct" "$size"
 	case $fstype in
 	ext2/ext3 | xfs) [ "$direct" -gt $((size / 2)) ] || return 1 ;;
@@ -1020,7 +1037,7 @@ for suite in $suites; do
 	check "--num-threads 1/3/4 == the default, byte for byte" threads_identical
 	check "no --num-threads: a worker per CPU (nproc, taskset), 1 without a codec" auto_threads
 	check "--mmap == pread, byte for byte" mmap_identical
-	check "O_DIRECT on ext4/XFS (--json direct_io_bytes), --no-direct-io none, same bytes" direct_io
+	check "O_DIRECT on ext4 and XFS (--json direct_io_bytes), --no-direct-io none, same bytes" direct_io
 	check "-F | makedumpfile -R == the seekable file" flat_mdf_r
 	check "-F | crashcopy -R == the seekable file" flat_cc_r
 	check "-E -d 0: page-exact" elf_exact 0
