@@ -964,10 +964,11 @@ static void page_job_run(void *arg)
  *      set's buffer (vmcore_file_span()): the copy out of the page cache,
  *      as much CPU as the compression at -d 1 -l, is shared instead of
  *      holding up the main thread (with one worker, the main thread's read
- *      already runs beside it).  Pages a worker could not read whole (an I/O error, a
- *      file cut short) are SLOT_UNREAD; before the next set is submitted
- *      the main thread reads them page by page (read_page(), which may
- *      find a lost page) and compresses them itself with worker 0's codec.
+ *      already runs beside it).  Pages a worker could not read whole (an
+ *      I/O error, a file cut short) are SLOT_UNREAD; before the next set is
+ *      submitted the main thread reads them page by page (read_page(),
+ *      which may find a lost page) and compresses them itself with worker
+ *      0's codec.
  * If no worker thread can be started, the main thread compresses each run
  * itself before writing it.
  */
