@@ -86,6 +86,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_io.h"
+
 /** Cache and tracking granularity: 4 KiB, the smallest page of any arch. */
 enum { PAGE_BITS = 12, PAGE_BYTES = 1 << PAGE_BITS };
 static const uint64_t PAGE_MASK_LOW = PAGE_BYTES - 1;
@@ -214,54 +216,13 @@ static struct crash_error *libelf_error(const struct vmcore *vm,
 			    elf_errmsg(-1));
 }
 
-/*
- * pread() until @size bytes or EOF, retrying EINTR.  Returns 0 and the
- * bytes read in *got (less than @size only at EOF), or an errno value.
- */
-static int pread_full(int fd, void *buf, size_t size, uint64_t offset,
-		      size_t *got)
-{
-	size_t done = 0;
-	while (done < size) {
-		if (offset + done > (uint64_t)INT64_MAX)
-			break;	// beyond any file: reads as EOF
-		ssize_t r = pread(fd, (uint8_t *)buf + done, size - done,
-				  (off_t)(offset + done));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	*got = done;
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t size)
-{
-	size_t done = 0;
-	while (done < size) {
-		ssize_t r = write(fd, (const uint8_t *)buf + done, size - done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		done += (size_t)r;
-	}
-	return 0;
-}
-
 /* Read exactly @size bytes at @offset of the dump; CORRUPT if the file ends. */
 static struct crash_error *read_exact(const struct vmcore *vm, void *buf,
 				      size_t size, uint64_t offset,
 				      const char *what)
 {
 	size_t got = 0;
-	int errnum = pread_full(vm->fd, buf, size, offset, &got);
+	int errnum = fd_pread_full(vm->fd, buf, size, offset, &got);
 	if (errnum)
 		return crash_error_os(errnum, "vmcore: %s: reading %s at 0x%llx",
 				      vm->path, what, (unsigned long long)offset);
@@ -978,7 +939,7 @@ static struct crash_error *cache_get(struct vmcore *vm, uint64_t file_page,
 			victim = p;
 	}
 	size_t got = 0;
-	int errnum = pread_full(vm->fd, victim->data, sizeof(victim->data),
+	int errnum = fd_pread_full(vm->fd, victim->data, sizeof(victim->data),
 				file_page, &got);
 	if (errnum) {
 		victim->last_use = 0;
@@ -1007,7 +968,7 @@ static struct crash_error *read_file(struct vmcore *vm, uint64_t offset,
 {
 	if (size >= PAGE_BYTES) {
 		size_t got = 0;
-		int errnum = pread_full(vm->fd, buf, size, offset, &got);
+		int errnum = fd_pread_full(vm->fd, buf, size, offset, &got);
 		if (errnum)
 			return crash_error_os(errnum, "vmcore: %s: reading file offset 0x%llx",
 					      vm->path, (unsigned long long)offset);
@@ -1503,7 +1464,7 @@ static struct crash_error *write_core(struct vmcore *vm, int fd,
 		build_headers(vm, loads, load_count, &headers, &header_size);
 	if (err)
 		return err;
-	int errnum = write_full(fd, headers, header_size);
+	int errnum = fd_write_all(fd, headers, header_size);
 	free(headers);
 	if (errnum)
 		return crash_error_os(errnum, "vmcore: %s: write", tmp_path);
@@ -1518,7 +1479,7 @@ static struct crash_error *write_core(struct vmcore *vm, int fd,
 			if (loads[i].size - done < n)
 				n = (size_t)(loads[i].size - done);
 			err = vmcore_read_phys(vm, loads[i].paddr + done, chunk, n);
-			if (!err && (errnum = write_full(fd, chunk, n)))
+			if (!err && (errnum = fd_write_all(fd, chunk, n)))
 				err = crash_error_os(errnum, "vmcore: %s: write",
 						     tmp_path);
 			done += n;

@@ -122,6 +122,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../../lib/fd_io.h"
 #include "../../lib/sha256.h"
 
 enum {
@@ -207,7 +208,7 @@ struct dump_sink {
 	struct file_writer *fw;
 	// File sinks: what the finished writer wrote with direct I/O.
 	uint64_t direct_bytes;
-	// dump_sink_hash_enable(): streams hash what write_all() sends,
+	// dump_sink_hash_enable(): streams hash what fd_write_all() sends,
 	// files are read back by finish; digest_ready once finished.
 	bool hashing, digest_ready;
 	struct sha256 hash;
@@ -231,71 +232,6 @@ static struct crash_error *sink_alloc(bool is_stream, int fd, const char *name,
 	return NULL;
 }
 
-/* write() all of @buf, retrying EINTR and continuing short writes. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* pwrite() all of @buf at @offset, as write_all(). */
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
-{
-	const uint8_t *p = buf;
-	while (len > 0) {
-		if (offset > (uint64_t)INT64_MAX - len)
-			return EFBIG;
-		ssize_t n = pwrite(fd, p, len, (off_t)offset);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
-		p += n;
-		len -= (size_t)n;
-		offset += (uint64_t)n;
-	}
-	return 0;
-}
-
-/*
- * read() up to @len bytes, retrying EINTR and short reads; *@got_ret is
- * what arrived before EOF.  Returns 0 or an errno value.
- */
-static int read_full(int fd, void *buf, size_t len, size_t *got_ret)
-{
-	uint8_t *p = buf;
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			*got_ret = got;
-			return errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	*got_ret = got;
-	return 0;
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
@@ -316,7 +252,7 @@ static int buffered_write(int fd, const uint8_t *buf, size_t len,
 {
 	if (len == 0)
 		return 0;
-	int errnum = pwrite_all(fd, buf, len, offset);
+	int errnum = fd_pwrite_all(fd, buf, len, offset);
 	// Start the writeback now; fsync waits for the rest.
 	if (!errnum)
 		sync_file_range(fd, (off_t)offset, (off_t)len,
@@ -345,7 +281,7 @@ static int slot_write(int fd, struct file_writer *fw,
 	size_t len = (size_t)(mid_end - mid);
 	int errnum = buffered_write(fd, slot->buf, (size_t)(mid - start), start);
 	if (!errnum) {
-		errnum = pwrite_all(fw->direct_fd, p, len, mid);
+		errnum = fd_pwrite_all(fw->direct_fd, p, len, mid);
 		if (errnum == EINVAL) {
 			close(fw->direct_fd);
 			fw->direct_fd = -1;
@@ -590,10 +526,10 @@ static void flat_header_encode(uint8_t *header)
 	put_be64(header + FLAT_SIGNATURE_SIZE + 8, FLAT_VERSION);
 }
 
-/* write_all() to a stream sink, hashing what goes out. */
+/* fd_write_all() to a stream sink, hashing what goes out. */
 static int stream_write(struct dump_sink *s, const void *buf, size_t len)
 {
-	int errnum = write_all(s->fd, buf, len);
+	int errnum = fd_write_all(s->fd, buf, len);
 	if (!errnum && s->hashing)
 		sha256_update(&s->hash, buf, len);
 	return errnum;
@@ -614,7 +550,7 @@ struct crash_error *dump_sink_flat_create(int fd, const char *name,
 		return &crash_enomem;
 	}
 	flat_header_encode(header);
-	int errnum = write_all(fd, header, FLAT_HEADER_SIZE);
+	int errnum = fd_write_all(fd, header, FLAT_HEADER_SIZE);
 	free(header);
 	if (errnum) {
 		err = crash_error_os(errnum, "%s: writing the flattened header",
@@ -711,7 +647,7 @@ struct crash_error *dump_sink_write(struct dump_sink *s, uint64_t offset,
 	}
 	if (s->fw)
 		return file_writer_queue(s, offset, buf, len);
-	int errnum = pwrite_all(s->fd, buf, len, offset);
+	int errnum = fd_pwrite_all(s->fd, buf, len, offset);
 	if (errnum)
 		return crash_error_os(errnum,
 				      "%s: writing %zu bytes at offset 0x%" PRIx64,
@@ -783,7 +719,7 @@ static struct crash_error *file_hash(struct dump_sink *s)
 	// Bounded by the file's size: every pass reads at least one byte.
 	for (;;) {
 		size_t got;
-		int errnum = read_full(fd, chunk, FLAT_CHUNK_SIZE, &got);
+		int errnum = fd_read_full(fd, chunk, FLAT_CHUNK_SIZE, &got);
 		if (errnum) {
 			err = crash_error_os(errnum, "%s: reading it back at offset %" PRIu64,
 					     s->name, pos + got);
@@ -924,7 +860,7 @@ static struct crash_error *flat_copy_payload(int in_fd, const char *in_name,
 		size_t want = size - done < FLAT_CHUNK_SIZE ?
 				      (size_t)(size - done) : FLAT_CHUNK_SIZE;
 		size_t got;
-		int errnum = read_full(in_fd, chunk, want, &got);
+		int errnum = fd_read_full(in_fd, chunk, want, &got);
 		if (errnum)
 			return crash_error_os(errnum,
 					      "%s: reading at byte offset %" PRIu64,
@@ -958,7 +894,7 @@ struct crash_error *flat_reassemble(int in_fd, const char *in_name,
 
 	// R1: the header.
 	size_t got;
-	int errnum = read_full(in_fd, chunk, FLAT_HEADER_SIZE, &got);
+	int errnum = fd_read_full(in_fd, chunk, FLAT_HEADER_SIZE, &got);
 	if (errnum) {
 		err = crash_error_os(errnum, "%s: reading at byte offset %zu",
 				     in_name, got);
@@ -998,7 +934,7 @@ struct crash_error *flat_reassemble(int in_fd, const char *in_name,
 	for (;;) {
 		uint8_t rh[FLAT_RECORD_HEADER_SIZE];
 		uint64_t record_pos = pos;
-		errnum = read_full(in_fd, rh, sizeof(rh), &got);
+		errnum = fd_read_full(in_fd, rh, sizeof(rh), &got);
 		if (errnum) {
 			err = crash_error_os(errnum,
 					     "%s: reading at byte offset %" PRIu64,

@@ -51,6 +51,7 @@
 #include "../../crashdmesg/printk.h"
 #include "../../lib/cli_size.h"
 #include "../../lib/error.h"
+#include "../../lib/fd_io.h"
 #include "../../lib/sha256.h"
 #include "../../lib/vmcore.h"
 #include "../../lib/vmcore_xen.h"
@@ -1004,26 +1005,15 @@ enum { CLAIM_PAGES = 16 };
 
 /*
  * P7: pread() pages [first, end) of a deferred run into the set's buffer;
- * false if they did not all arrive (EINTR is retried).
+ * false if they did not all arrive.
  */
 static bool deferred_read(const struct slot_set *set, uint32_t page_size,
 			  uint64_t first, uint64_t end)
 {
-	uint8_t *p = set->buf + first * page_size;
-	size_t want = (size_t)((end - first) * page_size);
-	uint64_t offset = set->run.file_offset + first * page_size;
-	// Bounded: every pass reads at least one byte or returns.
-	while (want > 0) {
-		ssize_t n = pread(set->run.fd, p, want, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		want -= (size_t)n;
-		offset += (uint64_t)n;
-	}
-	return true;
+	size_t want = (size_t)((end - first) * page_size), got;
+	return fd_pread_full(set->run.fd, set->buf + first * page_size, want,
+			     set->run.file_offset + first * page_size, &got) == 0 &&
+	       got == want;
 }
 
 static void compress_slice_run(struct compress_slice *c)
