@@ -1177,16 +1177,12 @@ struct crash_error *vmcore_file_span(const struct vmcore *vm, uint64_t paddr,
 struct crash_error *vmcore_map_phys(struct vmcore *vm, uint64_t paddr,
 				    size_t size, const uint8_t **ret)
 {
-	if (vm->mmap_failed || size == 0 || vm->map_policy == VMCORE_MAP_NONE)
-		return &crash_not_found;
-	const struct map_interval *iv = map_find(vm, paddr);
-	if (!iv || iv->kind != PIECE_FILE || iv->end - paddr < size)
-		return &crash_not_found;
-	const struct vmcore_segment *s = &vm->segments[iv->segment];
-	uint64_t offset = s->file_offset + (paddr - s->paddr);
 	// Windows start on granules, which are whole host pages whatever
 	// the offset.  The file part was clipped to the file at open.
-	if (offset > vm->file_size || vm->file_size - offset < size)
+	int fd;
+	uint64_t offset;
+	if (vm->mmap_failed || vm->map_policy == VMCORE_MAP_NONE ||
+	    vmcore_file_span(vm, paddr, size, &fd, &offset))
 		return &crash_not_found;
 	const uint8_t *p = NULL;
 	// A range wholly inside a hole of a sparse file reads as zeros: the

@@ -182,7 +182,6 @@ struct file_writer {
 	// once started.
 	int direct_fd;
 	size_t direct_align;
-	uint64_t direct_bytes;	/* written through it (locked) */
 };
 
 static const char flat_signature[] = "makedumpfile";
@@ -206,7 +205,8 @@ struct dump_sink {
 	uint64_t buf_offset;
 	// File sinks: NULL when writes are synchronous.
 	struct file_writer *fw;
-	// File sinks: what the finished writer wrote with direct I/O.
+	// File sinks: bytes written with direct I/O (under fw->lock while
+	// the writer runs).
 	uint64_t direct_bytes;
 	// dump_sink_hash_enable(): streams hash what fd_write_all() sends,
 	// files are read back by finish; digest_ready once finished.
@@ -316,7 +316,7 @@ static void *file_writer_run(void *arg)
 		if (!failed)
 			errnum = slot_write(s->fd, fw, slot, &direct);
 		pthread_mutex_lock(&fw->lock);
-		fw->direct_bytes += direct;
+		s->direct_bytes += direct;
 		if (errnum && !fw->errnum) {
 			fw->errnum = errnum;
 			fw->err_offset = slot->offset;
@@ -456,7 +456,6 @@ static void file_writer_stop(struct dump_sink *s)
 	pthread_mutex_destroy(&fw->lock);
 	if (fw->direct_fd >= 0)
 		close(fw->direct_fd);
-	s->direct_bytes = fw->direct_bytes;
 	for (int i = 0; i < FILE_SLOTS; i++)
 		free(fw->slots[i].base);
 	free(fw);
@@ -822,7 +821,7 @@ uint64_t dump_sink_direct_bytes(struct dump_sink *s)
 	if (!s->fw)
 		return s->direct_bytes;
 	pthread_mutex_lock(&s->fw->lock);
-	uint64_t n = s->fw->direct_bytes;
+	uint64_t n = s->direct_bytes;
 	pthread_mutex_unlock(&s->fw->lock);
 	return n;
 }

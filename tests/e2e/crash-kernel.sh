@@ -769,9 +769,9 @@ blk() {
 		printf 'virtio-blk-pci,drive=d%s,addr=0x%s,serial=crashkit%s' "$1" "$(($1 + 3))" "$1"
 	fi
 }
-fill_drive=
-[ -z "$fill" ] || fill_drive="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device $(blk 3)"
-[ -z "$time_collectors" ] || fill_drive="$fill_drive -drive file=$work/disk4.img,format=raw,if=none,id=d4 -device $(blk 4)"
+extra_drives=
+[ -z "$fill" ] || extra_drives="-drive file=$work/disk3.img,format=raw,if=none,id=d3 -device $(blk 3)"
+[ -z "$time_collectors" ] || extra_drives="$extra_drives -drive file=$work/disk4.img,format=raw,if=none,id=d4 -device $(blk 4)"
 
 append="console=$console_dev crashkernel=$CRASHKERNEL panic=1 printk.devkmsg=on"
 [ "$flood" -eq 0 ] || append="$append crashkit.flood=$flood"
@@ -783,7 +783,7 @@ fill_mib=$MEM_MIB
 # The first kernel gets half the limit to reach its crash, then one more
 # boot if it stalled (tests/e2e/qemu-watch.sh).
 first_deadline=$((QEMU_TIMEOUT / 2))
-# shellcheck disable=SC2086 # qemu_machine and fill_drive are lists of qemu options
+# shellcheck disable=SC2086 # qemu_machine and extra_drives are lists of qemu options
 qemu_boot "$label" "$first_deadline" "$console" make_disks \
 	timeout -k 10 "$QEMU_TIMEOUT" "$qemu" -accel tcg $qemu_machine -smp "$smp" -m "$MEM_MIB" \
 	-nographic -no-reboot -nic none \
@@ -791,7 +791,7 @@ qemu_boot "$label" "$first_deadline" "$console" make_disks \
 	-append "$append" \
 	-drive "file=$work/disk1.img,format=raw,if=none,id=d1" -device "$(blk 1)" \
 	-drive "file=$work/disk2.img,format=raw,if=none,id=d2" -device "$(blk 2)" \
-	$fill_drive
+	$extra_drives
 rc=$qemu_rc seconds=$qemu_seconds
 case $rc in
 0) ;;
