@@ -135,7 +135,7 @@ struct crash_error *vmcore_file_span(const struct vmcore *vm, uint64_t paddr,
 /** vmcore_map_phys() maps a smaller range with the granules around it. */
 enum { VMCORE_MAP_GRANULE = 1 << 20 };
 /** Windows vmcore_map_phys() keeps mapped at once. */
-enum { VMCORE_MAP_WINDOWS = 2 };
+enum { VMCORE_MAP_WINDOWS = 3 };
 /** Largest range vmcore_map_phys() serves from a hole as zeros. */
 enum { VMCORE_MAP_ZEROS_MAX = 64 << 20 };
 

@@ -935,20 +935,28 @@ static void page_job_run(void *arg)
 
 /*
  * The kdump copy is a pipeline.  The main thread finds and maps (or reads)
- * run k+1 and hands run k-1's results to the writer, while compress
+ * the next runs and hands finished ones to the writer, while compress
  * workers (--num-threads of them, by default one per CPU: auto_threads())
- * zero-check and compress run k into per-page slots; a file sink's own
- * thread then writes.
+ * zero-check and compress the runs in flight into per-page slots; a file
+ * sink's own thread then writes.
  *  P1. Each worker has its own codec and touches only the pages it claimed
- *      and their slots: pages are claimed CLAIM_PAGES at a time from one
- *      atomic counter, so a worker that drew incompressible or zero pages
- *      (quick) takes more (a fixed split left one idle: -z with two
+ *      and their slots: pages are claimed CLAIM_PAGES at a time from the
+ *      set's atomic counter, so a worker that drew incompressible or zero
+ *      pages (quick) takes more (a fixed split left one idle: -z with two
  *      workers took 14-16 % longer).
- *  P2. The main thread reads a slot set only after every worker is done
- *      with it (kdump_pool_wait()), and submits the next set only then:
- *      two slot sets, each with its own read buffer, alternate.
- *  P3. A run's mapped pages stay valid while it is compressed: the main
- *      thread maps only the one next run meanwhile (next_run()).
+ *  P2. Up to SLOT_SETS runs are in flight, each in a slot set of its own
+ *      (read buffer, slots).  The workers serve the published sets in
+ *      order, each moving on to the next as soon as the current one has no
+ *      page left to claim: no worker waits for another at a set's end.  A
+ *      set is complete when every worker has left it; only then does the
+ *      main thread read its slots, write them and reuse the set.  (With
+ *      two sets and a barrier after each, -d 1 -l kept 1.4 of two CPUs
+ *      busy: a 1 MiB run is a quarter of a millisecond of work, about what
+ *      waking the workers and waiting for the slower one cost.)
+ *  P3. A run's mapped pages stay valid while it is compressed: at most
+ *      SLOT_SETS runs are mapped at once, no more than vmcore_map_phys()
+ *      keeps windows (VMCORE_MAP_WINDOWS), and a new run is mapped only
+ *      after the oldest one was written.
  *  P4. Pages reach the writer in pfn order whatever the thread count, and
  *      compression is per page: the output is byte-identical.
  *  P5. A raw page of a run read into the set's buffer is written from the
@@ -959,17 +967,17 @@ static void page_job_run(void *arg)
  *      poisoned memory under /proc/vmcore) and the writer reads unguarded.
  *  P6. A run that is a hole of a sparse saved core (vmcore_map_is_zeros())
  *      is all zero pages: with level bit 1 the main thread marks it so
- *      and no worker is woken.
+ *      and the workers never see it.
  *  P7. With two workers or more, a run of a saved core that is not mapped
  *      is read by the workers, each pread()ing the pages it claims into the
  *      set's buffer (vmcore_file_span()): the copy out of the page cache,
  *      as much CPU as the compression at -d 1 -l, is shared instead of
  *      holding up the main thread (with one worker, the main thread's read
  *      already runs beside it).  Pages a worker could not read whole (an
- *      I/O error, a file cut short) are SLOT_UNREAD; before the next set is
- *      submitted the main thread reads them page by page (read_page(),
- *      which may find a lost page) and compresses them itself with worker
- *      0's codec.
+ *      I/O error, a file cut short) are SLOT_UNREAD; once the set is
+ *      complete the main thread reads them page by page (read_page(),
+ *      which may find a lost page) and compresses them itself, with a codec
+ *      of its own (the workers are busy with the next sets).
  * If no worker thread can be started, the main thread compresses each run
  * itself before writing it.
  */
@@ -977,6 +985,11 @@ enum slot_kind {
 	SLOT_DATA, SLOT_RAW_IN_RUN, SLOT_ZERO, SLOT_LOST, SLOT_LOST_SIGBUS,
 	SLOT_UNREAD,	/* P7: for the main thread to read and compress */
 };
+
+/* Runs in flight (P2, P3). */
+enum { SLOT_SETS = 3 };
+_Static_assert((int)SLOT_SETS <= (int)VMCORE_MAP_WINDOWS,
+	       "P3: each run in flight keeps a mapping window");
 
 /* One run in flight: its pages, read errors and compressed slots. */
 struct slot_set {
@@ -986,13 +999,17 @@ struct slot_set {
 	uint8_t *out;		/* slot i at out + i * slot_size */
 	uint32_t *sizes, *flags;
 	uint8_t *kinds;
+	_Atomic uint64_t claim;	/* the next unclaimed page (P1) */
+	bool to_workers;	/* published to the workers (P2) */
+	unsigned int left;	/* workers done with it, under the pool lock */
 };
 
+/* One thread's pass over a set's pages (P1). */
 struct compress_slice {
 	struct codec *codec;
 	struct slot_set *set;
-	_Atomic uint64_t *claim;	/* the set's next unclaimed page (P1) */
-	uint64_t count;			/* pages in the set */
+	_Atomic uint64_t *claim;	/* the set's next unclaimed page */
+	uint64_t count;			/* pages to claim up to */
 	uint32_t page_size;
 	size_t slot_size;
 	bool zero_check;
@@ -1067,67 +1084,82 @@ struct pool_worker {
 struct kdump_copy {
 	struct kdump_writer *w;
 	bool zero_pages;	/* level bit 1 */
+	enum codec_kind codec;
 	uint32_t page_size;
 	size_t slot_size;	/* codec_bound(): a page or LZO's worst case */
 	struct copy_stats *st;
-	struct slot_set sets[2];
-	// The workers (P1, P2): slices[t] is worker t's view of the set
-	// submitted last, whose pages they claim from next_page;
-	// generation counts submissions.
-	unsigned int threads;		/* codecs and slices */
+	struct slot_set sets[SLOT_SETS];
+	unsigned int threads;		/* worker codecs */
 	unsigned int started;		/* worker threads running */
 	struct codec *codecs[KDUMP_THREADS_MAX];
-	struct compress_slice slices[KDUMP_THREADS_MAX];
+	struct codec *fixup_codec;	/* P7, made when first needed */
 	pthread_t tids[KDUMP_THREADS_MAX];
 	struct pool_worker workers[KDUMP_THREADS_MAX];
+	// The pool (P2), under lock: the sets published to the workers are
+	// numbered from 0, published counts them, and ring[n % SLOT_SETS]
+	// is the index of set number n (a worker can lag at most SLOT_SETS
+	// sets behind).  errs[t] is worker t's first error (NOMEM only).
 	pthread_mutex_t lock;
 	pthread_cond_t go, done;
 	bool pool_ready;		/* lock and conditions initialised */
-	uint64_t generation;
-	unsigned int pending;
+	uint64_t published;
+	uint8_t ring[SLOT_SETS];
+	struct crash_error *errs[KDUMP_THREADS_MAX];
 	bool stop;
-	_Atomic uint64_t next_page;
 };
+
+/* @set as seen by a thread compressing with @codec. */
+static struct compress_slice kdump_slice(const struct kdump_copy *k,
+					 struct slot_set *set,
+					 struct codec *codec)
+{
+	return (struct compress_slice){
+		.codec = codec, .set = set,
+		.claim = &set->claim, .count = set->run.count,
+		.page_size = k->page_size, .slot_size = k->slot_size,
+		.zero_check = k->zero_pages,
+		// P5: a run read into the set's buffer cannot fault.
+		.raw_in_place = set->run.pages == set->buf,
+	};
+}
 
 static void *pool_worker_run(void *arg)
 {
 	struct pool_worker *pw = arg;
 	struct kdump_copy *k = pw->k;
-	uint64_t seen = 0;
+	uint64_t n = 0;		/* the number of the next set to serve */
 	pthread_mutex_lock(&k->lock);
-	// Ends when stopped; each pass serves one submission.
 	for (;;) {
-		while (k->generation == seen && !k->stop)
+		while (k->published == n && !k->stop)
 			pthread_cond_wait(&k->go, &k->lock);
 		if (k->stop)
 			break;
-		seen = k->generation;
+		struct slot_set *set = &k->sets[k->ring[n % SLOT_SETS]];
+		bool failed = k->errs[pw->index] != NULL;
 		pthread_mutex_unlock(&k->lock);
-		compress_slice_run(&k->slices[pw->index]);
+		// After an error the worker only leaves the sets: the main
+		// thread stops at the next one it waits for.
+		struct compress_slice c = kdump_slice(k, set, k->codecs[pw->index]);
+		if (!failed)
+			compress_slice_run(&c);
 		pthread_mutex_lock(&k->lock);
-		if (--k->pending == 0)
+		if (c.err)
+			k->errs[pw->index] = c.err;
+		if (++set->left == k->started)
 			pthread_cond_signal(&k->done);
+		n++;
 	}
 	pthread_mutex_unlock(&k->lock);
 	return NULL;
 }
 
-/* Hand @set to the workers (P2: none is busy), or compress it here. */
+/* Start @set: publish it to the workers (P2), or compress it here. */
 static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
 {
-	unsigned int n = k->started ? k->started : 1;
 	// Published to the workers by the lock below.
-	atomic_store_explicit(&k->next_page, 0, memory_order_relaxed);
-	for (unsigned int t = 0; t < n; t++) {
-		k->slices[t] = (struct compress_slice){
-			.codec = k->codecs[t], .set = set,
-			.claim = &k->next_page, .count = set->run.count,
-			.page_size = k->page_size, .slot_size = k->slot_size,
-			.zero_check = k->zero_pages,
-			// P5: a run read into the set's buffer cannot fault.
-			.raw_in_place = set->run.pages == set->buf,
-		};
-	}
+	atomic_store_explicit(&set->claim, 0, memory_order_relaxed);
+	set->left = 0;
+	set->to_workers = false;
 	// P6: a hole's pages are zero without looking, and waking the
 	// workers for them cost more than the check (a sparse 64 GiB core
 	// spent half its time switching threads).
@@ -1136,39 +1168,47 @@ static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
 		return;
 	}
 	if (!k->started) {
-		compress_slice_run(&k->slices[0]);
+		struct compress_slice c = kdump_slice(k, set, k->codecs[0]);
+		compress_slice_run(&c);
+		k->errs[0] = c.err;
 		return;
 	}
+	set->to_workers = true;
 	pthread_mutex_lock(&k->lock);
-	k->pending = k->started;
-	k->generation++;
+	k->ring[k->published % SLOT_SETS] = (uint8_t)(set - k->sets);
+	k->published++;
 	pthread_cond_broadcast(&k->go);
 	pthread_mutex_unlock(&k->lock);
 }
 
-/* Wait for the submitted set (P2); the first compression error. */
-static struct crash_error *kdump_pool_wait(struct kdump_copy *k)
+/*
+ * Wait until @set is complete (P2: every worker has left it); the first
+ * compression error of any worker so far.
+ */
+static struct crash_error *kdump_pool_wait(struct kdump_copy *k,
+					   struct slot_set *set)
 {
 	struct crash_error *err = NULL;
-	if (k->started) {
+	unsigned int n = k->started ? k->started : 1;
+	if (k->started)
 		pthread_mutex_lock(&k->lock);
-		while (k->pending)
-			pthread_cond_wait(&k->done, &k->lock);
-		pthread_mutex_unlock(&k->lock);
-	}
-	for (unsigned int t = 0; t < (k->started ? k->started : 1); t++) {
-		if (k->slices[t].err && !err)
-			err = k->slices[t].err;
+	while (set->to_workers && set->left < k->started)
+		pthread_cond_wait(&k->done, &k->lock);
+	for (unsigned int t = 0; t < n; t++) {
+		if (k->errs[t] && !err)
+			err = k->errs[t];
 		else
-			crash_error_destroy(k->slices[t].err);
-		k->slices[t].err = NULL;
+			crash_error_destroy(k->errs[t]);
+		k->errs[t] = NULL;
 	}
+	if (k->started)
+		pthread_mutex_unlock(&k->lock);
 	return err;
 }
 
 /*
- * P7: read and compress here the pages of @set the workers could not read
- * (the workers are idle: between kdump_pool_wait() and the next submit).
+ * P7: read and compress here the pages of the complete @set the workers
+ * could not read.
  */
 static struct crash_error *kdump_set_fixup(struct kdump_copy *k,
 					   struct input *in,
@@ -1176,20 +1216,25 @@ static struct crash_error *kdump_set_fixup(struct kdump_copy *k,
 {
 	if (!set->run.deferred)
 		return NULL;
-	struct compress_slice c = k->slices[0];
-	c.set = set;
-	// What is left to read, this thread reads: the worker's loop then
+	// What is left to read, this thread reads: the slice's loop then
 	// compresses without reading.
 	set->run.deferred = false;
 	for (uint64_t i = 0; i < set->run.count; i++) {
 		if (set->kinds[i] != SLOT_UNREAD)
 			continue;
+		if (!k->fixup_codec) {
+			struct crash_error *err = codec_create(k->codec, k->page_size,
+							       &k->fixup_codec);
+			if (err)
+				return err;
+		}
 		set->perrs[i] = read_page(in, set->run.pfn + i,
 					  set->buf + i * k->page_size);
+		// A slice of page i alone.
 		_Atomic uint64_t claim = i;
+		struct compress_slice c = kdump_slice(k, set, k->fixup_codec);
 		c.claim = &claim;
 		c.count = i + 1;
-		c.err = NULL;
 		compress_slice_run(&c);
 		if (c.err)
 			return c.err;
@@ -1224,14 +1269,16 @@ static struct crash_error *kdump_slot_write(struct kdump_copy *k,
 }
 
 /*
- * Set up the pipeline: @threads codecs (1 to KDUMP_THREADS_MAX), two slot
- * sets for runs of @chunk bytes, and the worker threads (as many as start).
+ * Set up the pipeline: @threads codecs (1 to KDUMP_THREADS_MAX), SLOT_SETS
+ * slot sets for runs of @chunk bytes, and the worker threads (as many as
+ * start).
  */
 static struct crash_error *kdump_copy_init(struct kdump_copy *k,
 					   enum codec_kind kind,
 					   unsigned int threads, size_t chunk)
 {
 	size_t pages = chunk / k->page_size;
+	k->codec = kind;
 	for (unsigned int t = 0; t < threads; t++) {
 		struct crash_error *err = codec_create(kind, k->page_size, &k->codecs[t]);
 		if (err)
@@ -1239,7 +1286,7 @@ static struct crash_error *kdump_copy_init(struct kdump_copy *k,
 		k->threads = t + 1;
 	}
 	k->slot_size = codec_bound(k->codecs[0]);
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < SLOT_SETS; s++) {
 		struct slot_set *set = &k->sets[s];
 		set->buf = malloc(chunk);
 		set->perrs = calloc(pages, sizeof(*set->perrs));
@@ -1277,9 +1324,12 @@ static void kdump_copy_deinit(struct kdump_copy *k)
 		pthread_cond_destroy(&k->go);
 		pthread_mutex_destroy(&k->lock);
 	}
-	for (unsigned int t = 0; t < k->threads; t++)
+	for (unsigned int t = 0; t < k->threads; t++) {
 		codec_destroy(k->codecs[t]);
-	for (int s = 0; s < 2; s++) {
+		crash_error_destroy(k->errs[t]);
+	}
+	codec_destroy(k->fixup_codec);
+	for (int s = 0; s < SLOT_SETS; s++) {
 		struct slot_set *set = &k->sets[s];
 		if (set->perrs)
 			perrs_clear(set->perrs, set->run.count);
@@ -1293,9 +1343,9 @@ static void kdump_copy_deinit(struct kdump_copy *k)
 }
 
 /*
- * The pipelined loop (P1-P4): every dumpable page to the writer.  Stops
- * after the run in hand on a signal, at the first writer or compression
- * error (returned).
+ * The pipelined loop (P1-P4): every dumpable page of @map to the writer.
+ * Stops on a signal (after the runs in flight), at the first writer or
+ * compression error (returned).  Returns with no run in flight.
  */
 static struct crash_error *kdump_pipeline(struct input *in,
 					  const struct bitmap_view *map,
@@ -1304,42 +1354,44 @@ static struct crash_error *kdump_pipeline(struct input *in,
 {
 	uint64_t chunk_pages = chunk / in->page_size, cursor = map->start;
 	struct crash_error *err = NULL;
-	int cur = 0;
 	// P7: with one worker the main thread's read runs beside it instead.
 	bool defer = k->started > 1;
-	bool have = !stop_signal && next_run(in, map, &cursor, k->sets[0].buf,
-					     chunk_pages, defer, k->sets[0].perrs,
-					     &k->sets[0].run);
-	if (have)
-		kdump_pool_submit(k, &k->sets[0]);
-	while (have) {
-		struct slot_set *set = &k->sets[cur], *next = &k->sets[cur ^ 1];
-		// P3: the next run is mapped while this one is compressed.
-		bool have_next = !stop_signal &&
-				 next_run(in, map, &cursor, next->buf, chunk_pages,
-					  defer, next->perrs, &next->run);
-		err = kdump_pool_wait(k);
+	bool more = true;
+	unsigned int oldest = 0, in_flight = 0;
+	for (;;) {
+		// P2, P3: start runs until SLOT_SETS are in flight.
+		while (more && !err && in_flight < SLOT_SETS) {
+			struct slot_set *set = &k->sets[(oldest + in_flight) % SLOT_SETS];
+			more = !stop_signal &&
+			       next_run(in, map, &cursor, set->buf, chunk_pages,
+					defer, set->perrs, &set->run);
+			if (more) {
+				kdump_pool_submit(k, set);
+				in_flight++;
+			}
+		}
+		if (!in_flight)
+			break;
+		struct slot_set *set = &k->sets[oldest];
+		struct crash_error *werr = kdump_pool_wait(k, set);
+		if (!err)
+			err = werr;
+		else
+			crash_error_destroy(werr);
+		// After an error the sets still in flight are only waited for
+		// (the workers may be writing their slots).
 		if (!err)
 			err = kdump_set_fixup(k, in, set);
-		if (have_next && !err)
-			kdump_pool_submit(k, next);
 		for (uint64_t i = 0; i < set->run.count && !err; i++)
 			err = kdump_slot_write(k, set, i);
 		perrs_clear(set->perrs, set->run.count);
-		*done += set->run.count;
-		set->run.count = 0;
-		if (err) {
-			// Let the workers finish the submitted set before
-			// its slots are freed.
-			if (have_next) {
-				struct crash_error *e2 = kdump_pool_wait(k);
-				crash_error_destroy(e2);
-			}
-			break;
+		if (!err) {
+			*done += set->run.count;
+			progress_update(prog, *done * in->page_size);
 		}
-		progress_update(prog, *done * in->page_size);
-		have = have_next;
-		cur ^= 1;
+		set->run.count = 0;
+		oldest = (oldest + 1) % SLOT_SETS;
+		in_flight--;
 	}
 	return err;
 }
