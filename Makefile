@@ -95,6 +95,12 @@ build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
 
 # The fixture generator is independent of the decoders: it links nothing
 # from lib/ but the header-only rd.h.
+# make bench's floor of a per-page codec (tests/bench/codec_floor.c).
+build/bench/codec_floor: tests/bench/codec_floor.c capture/crashcopy/codec.c \
+		capture/crashcopy/lzo1x_page.c lib/error.c lib/fd_io.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS_STATIC)
+
 build/mkvmcore: $(wildcard fixtures/gen/*.c fixtures/gen/*.h) lib/rd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c,$^)
@@ -140,7 +146,7 @@ demo-log: deps
 	sh tests/demo.sh
 
 bench: deps
-	$(MAKE) crashdmesg/crashdmesg
+	$(MAKE) crashdmesg/crashdmesg capture/crashcopy/crashcopy build/bench/codec_floor
 	sh tests/bench/run.sh
 
 fuzz: deps

@@ -15,7 +15,7 @@
       first NAME is the subject: prints its ratio to each peer per core and
       its ratio between the last and the first core; writes the table to
       OUTFILE too.
-  bench.py copy RUNS OUTFILE CORE SPARSE CRASHCOPY MDF_ZSTD
+  bench.py copy RUNS OUTFILE CORE SPARSE CRASHCOPY MDF_ZSTD CODEC_FLOOR
       crashcopy against makedumpfile on CORE (a real dump): for -d 31 and
       -d 1, lzo (-l, both, against Debian 12's makedumpfile) and zstd (-z,
       both, against MDF_ZSTD: a makedumpfile built with zstd, from
@@ -30,10 +30,16 @@
       MB/s of input against `cat CORE > /dev/null` (the floor), and
       crashcopy -l -d 31 --max-memory 64M on CORE and on SPARSE (the same
       core grown to 64 GiB by `sparse`), whose peak RSS must stay flat.
-      Also crashcopy --estimate against the real output size and time.
+      Also crashcopy --estimate against the real output size and time,
+      and the floor of a per-page codec: CODEC_FLOOR (codec_floor.c) times
+      crashcopy's codec alone, in one thread, on the pages each dump
+      stores; that CPU time spread over the workers, against
+      makedumpfile's wall time, is a ratio no per-page copy on this many
+      CPUs can beat (makedumpfile's own CPU time is shown beside it).
 """
 import json
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -251,7 +257,43 @@ def mdf_version(exe):
     return version, any(l.split() == ["zstd", "enabled"] for l in text.split("\n"))
 
 
-def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd):
+def child_cpu_ms(argv, out):
+    """makedumpfile's user + system CPU time of one run of argv."""
+    if out and os.path.exists(out):
+        os.unlink(out)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out and os.path.exists(out):
+        os.unlink(out)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+
+
+def codec_floor_lines(core, crashcopy, codec_floor, workers, peer, out):
+    """The floor of a per-page codec (see copy above): one line per row."""
+    raw = out + ".raw"
+    lines = ["the floor of a per-page codec: crashcopy's codec alone, one thread, on the pages each dump"
+             " stores (tests/bench/codec_floor.c), spread over %d worker(s), against makedumpfile's wall"
+             " time: no per-page copy here can go below it" % workers,
+             "%-20s %7s %9s %9s %7s %7s  %s" % ("options", "pages", "codec ms", "/workers", "mdf ms", "floor",
+                                                 "mdf CPU ms")]
+    zstd = None
+    for level in (31, 1):
+        subprocess.run([crashcopy, "-d", str(level), "-f", core, raw], check=True,
+                       stdout=subprocess.DEVNULL)
+        for codec, (t_mdf, mdf_argv) in peer[level]:
+            r = json.loads(subprocess.run([codec_floor, raw, codec], check=True, capture_output=True,
+                                          text=True).stdout)
+            zstd = r["zstd"]
+            lines.append("%-20s %7d %9.0f %9.0f %7.0f %7.2f  %.0f" % (
+                "-d %d %s" % (level, codec), r["pages"], r["cpu_ms"], r["cpu_ms"] / workers,
+                t_mdf * 1000, r["cpu_ms"] / workers / (t_mdf * 1000), child_cpu_ms(mdf_argv, out)))
+        os.unlink(raw)
+    lines.append("(crashcopy links libzstd %s; makedumpfile-zstd loads Debian 13's)" % zstd)
+    return lines
+
+
+def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd, codec_floor):
     outdir = os.path.dirname(os.path.abspath(outfile))
     out = os.path.join(outdir, "out.copy")
     core_size = os.stat(core).st_size
@@ -294,6 +336,7 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd):
     worst_t1 = 0
     worst_dur = {"": 0, "-t1": 0}
     peer = {}  # makedumpfile's figures per (level, codec, its options): -t1 reuses ""
+    floor_peer = {31: [], 1: []}  # level -> [(codec, (makedumpfile's wall time, argv))]
     for level, (codec, cc_opt, mdf_bin, mdf_opt, mdf_label), mode in cases:
         cc_t = {"": [], "-t1": ["--num-threads", "1"], "-t2": ["--num-threads", "2"]}[mode]
         mdf_t = ["--num-threads", "2"] if mode == "-t2" else []
@@ -307,6 +350,8 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd):
                          peak_rss_kib(mdf, out, retry=True),
                          median_time(durable, out, runs, retry=True))
         t_mdf, s_mdf, r_mdf, t_sync = peer[key]
+        if mode == "":
+            floor_peer[level].append((codec, (t_mdf, mdf)))
         name = "-d %d %s%s" % (level, codec, " " + mode if mode else "")
         ratios = (t_cc / t_mdf, s_cc / s_mdf, r_cc / r_mdf)
         if mode == "-t1":
@@ -329,6 +374,8 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd):
         worst_dur[""], worst_dur["-t1"]))
     for cmd, n in sorted(crashed.items()):
         lines.append("peer run failed or died %d time(s), repeated: %s" % (n, cmd))
+    lines.append("")
+    lines += codec_floor_lines(core, crashcopy, codec_floor, auto, floor_peer, out)
     lines.append("")
     lines.append("crashcopy --estimate against the real output (goal: size within 25%, a fraction of the time)")
     lines.append("%-20s %12s %12s %6s %9s %9s %6s" % ("options", "estimate", "real", "size", "est ms", "copy ms", "time"))
@@ -381,8 +428,8 @@ def main(argv):
         cores = [a.split("=", 1) for a in argv[4:sep]]
         commands = [a.split("=", 1) for a in argv[sep + 1:]]
         table(int(argv[2]), argv[3], cores, commands)
-    elif len(argv) == 8 and argv[1] == "copy":
-        copy_table(int(argv[2]), argv[3], argv[4], argv[5], argv[6], argv[7])
+    elif len(argv) == 9 and argv[1] == "copy":
+        copy_table(int(argv[2]), argv[3], argv[4], argv[5], argv[6], argv[7], argv[8])
     else:
         sys.exit(__doc__)
 

@@ -126,6 +126,8 @@ case $copy_runs in
 '' | *[!0-9]*) die "BENCH_COPY_RUNS wants a number, got '$copy_runs'" ;;
 esac
 [ -x "$copy_bin" ] || die "$copy_bin is not built (make capture/crashcopy/crashcopy)"
+floor_bin=$top/build/bench/codec_floor
+[ -x "$floor_bin" ] || die "$floor_bin is not built (make build/bench/codec_floor)"
 mdf_zstd=$(sh tests/peers/fetch-makedumpfile-zstd.sh) || die "no makedumpfile with zstd (tests/peers/fetch-makedumpfile-zstd.sh failed)"
 filled=${BENCH_FILLED_CORE:-$out/filled/vmcore}
 if [ ! -s "$filled" ]; then
@@ -137,7 +139,7 @@ rm -f "$big_filled"
 "$py" tests/bench/bench.py sparse "$filled" "$big_filled" 64G || die "building $big_filled failed"
 echo
 "$py" tests/bench/bench.py copy "$copy_runs" "$out/results-crashcopy.txt" \
-	"$filled" "$big_filled" "$copy_bin" "$mdf_zstd" || die "crashcopy timing failed"
+	"$filled" "$big_filled" "$copy_bin" "$mdf_zstd" "$floor_bin" || die "crashcopy timing failed"
 rm -f "$big_filled"
 collectors=$(dirname "$filled")/collectors.txt
 if [ -s "$collectors" ]; then
