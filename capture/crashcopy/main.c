@@ -1174,7 +1174,11 @@ static void kdump_pool_submit(struct kdump_copy *k, struct slot_set *set)
 	if (!k->started) {
 		struct compress_slice c = kdump_slice(k, set, k->codecs[0]);
 		compress_slice_run(&c);
-		k->errs[0] = c.err;
+		// Reported by the next kdump_pool_wait(), first error first.
+		if (k->errs[0])
+			crash_error_destroy(c.err);
+		else
+			k->errs[0] = c.err;
 		return;
 	}
 	set->to_workers = true;
