@@ -13,6 +13,7 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN)
 CFLAGS ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 LDLIBS_STATIC := -static -lelf -lzstd -llzo2 -lz
 LDLIBS_DYN := -lelf -lzstd -llzo2 -lz
 
@@ -23,7 +24,7 @@ CORE_SRCS := $(LIB_SRCS) $(DMESG_SRCS) $(COPY_SRCS)
 HEADERS := $(wildcard lib/*.h lib/arch/*.h crashdmesg/*.h capture/crashcopy/*.h tests/unit/*.h)
 # crashcopy is built once its main.c exists (issue 3 is in progress).
 COPY_BINS := $(if $(wildcard capture/crashcopy/main.c),capture/crashcopy/crashcopy)
-COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy)
+COPY_ASAN_BINS := $(if $(wildcard capture/crashcopy/main.c),build/asan/crashcopy build/tsan/crashcopy)
 
 # crashsend: the http target's client, standalone (no lib/).
 SEND_SRCS := $(sort $(wildcard capture/crashsend/*.c))
@@ -31,6 +32,7 @@ SEND_DEPS := $(SEND_SRCS) $(wildcard capture/crashsend/*.h)
 
 REL_OBJS := $(CORE_SRCS:%.c=build/rel/%.o)
 ASAN_OBJS := $(CORE_SRCS:%.c=build/asan-obj/%.o)
+TSAN_OBJS := $(CORE_SRCS:%.c=build/tsan-obj/%.o)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=build/asan/%)
@@ -93,14 +95,24 @@ build/asan/tests/unit/%_test: tests/unit/%_test.c $(ASAN_OBJS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_OBJS) $(LDLIBS_DYN)
 
-# The fixture generator is independent of the decoders: it links nothing
-# from lib/ but the header-only rd.h.
+# crashcopy under ThreadSanitizer, for e2e_crashcopy's pipeline checks (its
+# workers, writer thread and main thread share the runs in flight).
+build/tsan-obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
+build/tsan/crashcopy: build/tsan-obj/capture/crashcopy/main.o $(TSAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS_DYN)
+
 # make bench's floor of a per-page codec (tests/bench/codec_floor.c).
 build/bench/codec_floor: tests/bench/codec_floor.c capture/crashcopy/codec.c \
 		capture/crashcopy/lzo1x_page.c lib/error.c lib/fd_io.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS_STATIC)
 
+# The fixture generator is independent of the decoders: it links nothing
+# from lib/ but the header-only rd.h.
 build/mkvmcore: $(wildcard fixtures/gen/*.c fixtures/gen/*.h) lib/rd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c,$^)

@@ -13,7 +13,8 @@
 #   crash --osrelease prints VMCOREINFO's OSRELEASE;
 #   libkdumpfile reads init_uts_ns by kernel-virtual address in the dump.
 # Then --num-threads 1/3/4 write the same bytes as the default (-l, -z), which
-# starts a worker per CPU (--json threads), --mmap as pread, O_DIRECT
+# starts a worker per CPU (--json threads), also as built with
+# ThreadSanitizer (no race reported), --mmap as pread, O_DIRECT
 # output (--json direct_io_bytes, in the work directory's ext4 and on a
 # loop-mounted XFS) as --no-direct-io's,
 # -F | makedumpfile -R and -F | crashcopy -R are byte-identical to the
@@ -25,7 +26,7 @@
 # headers, a PT_LOAD at 2^51: exit 2; truncated data: exit 6 with the pages
 # marked lost), an interrupted dump (SIGINT: exit 6, NAME.incomplete with
 # status bit 0x8), a core cut short while the workers read it (exit 6, short
-# reads marked lost), a full output (ENOSPC on a 1 MiB tmpfs, on an 8 MiB
+# reads marked lost; also under ThreadSanitizer), a full output (ENOSPC on a 1 MiB tmpfs, on an 8 MiB
 # loop-mounted ext4 written with O_DIRECT, and /dev/full for a stream: exit
 # 5, marked incomplete), the trimmed i386 cores (packed ILP32 header) and
 # the trimmed arm64 core (aarch64, LP64 little-endian).  The mounts need
@@ -71,6 +72,7 @@ cd "$top" || exit 1
 . "$top/tests/e2e/oracles.sh"
 
 bin=${CRASHCOPY:-$top/build/asan/crashcopy}
+tsan_bin=${CRASHCOPY_TSAN:-$top/build/tsan/crashcopy}
 crashdmesg_bin=${CRASHDMESG:-$top/build/asan/crashdmesg}
 python=/usr/bin/python3
 suites=${E2E_SUITES:-bookworm bullseye trixie}
@@ -471,17 +473,43 @@ direct_io_in() {
 	[ "$(json_field "$dir/nodio.json" direct_io_bytes)" = 0 ]
 }
 
-# shrunk_input: the saved core cut short while two workers read it (main.c
-# P7: their pread()s come back short): exit 6, the pages past the cut marked
-# lost as short reads, the header marked incomplete.  If the copy ended
-# before the cut, again with an earlier cut.
+# tsan_pipeline: crashcopy built with ThreadSanitizer (build/tsan) copies
+# with three workers, which share the runs in flight with the main thread
+# (main.c P1-P3) and hand data to the writer thread: -d 31 -z and -d 1 -l
+# come out as the default's bytes, and no data race is reported (a report
+# stops the run with exit 66).
+tsan_pipeline() {
+	local rc
+	rm -f "$dir/ts31" "$dir/ts1"
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+		"$tsan_bin" --num-threads 3 -d 31 -z "$core" "$dir/ts31" 2>"$dir/ts.err" &&
+		same "$dir/d31z" "$dir/ts31" &&
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+			"$tsan_bin" --num-threads 3 -d 1 -l "$core" "$dir/ts1" 2>>"$dir/ts.err" &&
+		same "$dir/d1l" "$dir/ts1"
+	rc=$?
+	rm -f "$dir/ts31" "$dir/ts1"
+	if [ "$rc" -ne 0 ] || grep -q ThreadSanitizer "$dir/ts.err"; then
+		grep -m 12 -v '^$' "$dir/ts.err" | sed 's/^/  | /'
+		return 1
+	fi
+}
+
+# shrunk_input [BIN]: the saved core cut short while two workers read it
+# (main.c P7: their pread()s come back short, and the main thread reads
+# those pages while the workers go on): exit 6, the pages past the cut
+# marked lost as short reads, the header marked incomplete.  If the copy
+# ended before the cut, again with an earlier cut.  BIN defaults to the
+# ASan build; with the TSan build a race report exits 66 instead.
 shrunk_input() {
-	local pid rc delay half
+	local pid rc delay half exe
+	exe=${1:-$bin}
 	half=$(($(stat -c %s "$core") / 2))
 	for delay in 0.3 0.15 0.05 0.01; do
 		rm -f "$dir/shrunk" "$dir/shrunk.incomplete"
 		cp "$core" "$dir/shrinking" || return 1
-		"$bin" --num-threads 2 -d 0 -l "$dir/shrinking" "$dir/shrunk" 2>"$dir/shrunk.err" &
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+			"$exe" --num-threads 2 -d 0 -l "$dir/shrinking" "$dir/shrunk" 2>"$dir/shrunk.err" &
 		pid=$!
 		sleep "$delay"
 		truncate -s "$half" "$dir/shrinking"
@@ -1035,6 +1063,7 @@ for suite in $suites; do
 		done
 	done
 	check "--num-threads 1/3/4 == the default, byte for byte" threads_identical
+	check "ThreadSanitizer: --num-threads 3 -d 31 -z, -d 1 -l: no race, same bytes" tsan_pipeline
 	check "no --num-threads: a worker per CPU (nproc, taskset), 1 without a codec" auto_threads
 	check "--mmap == pread, byte for byte" mmap_identical
 	check "O_DIRECT on ext4 and XFS (--json direct_io_bytes), --no-direct-io none, same bytes" direct_io
@@ -1057,6 +1086,7 @@ for suite in $suites; do
 		check "stream to /dev/full: exit 5" full_stream
 		check "ENOSPC (tmpfs, and ext4 with O_DIRECT): exit 5, NAME.incomplete with status 0x8" full_disk
 		check "core cut short mid-copy (workers' reads): exit 6, short reads marked lost" shrunk_input
+		check "the same under ThreadSanitizer: no race" shrunk_input "$tsan_bin"
 		check "i386 ELF32 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf32
 		check "i386 ELF64 core: ILP32 packed header, libkdumpfile ia32, page-exact" i386_ilp32 elf64
 		check "arm64 core: aarch64 LP64 LE header, libkdumpfile aarch64, page-exact; -E page-exact, same log" arm64_lp64
