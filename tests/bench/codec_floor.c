@@ -30,6 +30,7 @@
 
 #include "../../capture/crashcopy/codec.h"
 #include "../../lib/fd_io.h"
+#include "../../lib/rd.h"
 
 /* disk_dump_header, LP64 (kdump_writer.c's byte map). */
 enum {
@@ -49,15 +50,12 @@ static void die(const char *fmt, const char *arg)
 	exit(1);
 }
 
+/* The bench core's dump: x86_64. */
+static const struct rd_format lp64_le = {RD_LITTLE_ENDIAN, 8};
+
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+	return rd_u32(&lp64_le, p);
 }
 
 /* @len bytes at @offset of @fd, or die naming @what. */
@@ -119,7 +117,7 @@ int main(int argc, char **argv)
 	uint64_t desc_at = (uint64_t)(1 + sub + blocks) * bs, kept = 0;
 	for (uint64_t i = 0; i < count; i++) {
 		read_at(fd, desc, DESC_SIZE, desc_at + i * DESC_SIZE, "descriptors");
-		uint64_t offset = get64(desc);
+		uint64_t offset = rd_u64(&lp64_le, desc);
 		if (get32(desc + 8) != bs || get32(desc + 12) != 0)
 			die("%s: a page is compressed (write it with no -c/-l/-z)", argv[1]);
 		uint8_t *p = pages + kept * bs;
