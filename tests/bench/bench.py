@@ -24,7 +24,8 @@
       default: crashcopy a worker per CPU, makedumpfile one thread), with
       crashcopy --num-threads 1 against makedumpfile's default (one
       compressor each), and with --num-threads 2 for both: median wall
-      time of RUNS runs after a warm-up (makedumpfile also followed by
+      time of RUNS runs after a warm-up, the two tools' runs taking turns
+      (makedumpfile also followed by
       `sync OUT`, as front-ends run it: crashcopy fsyncs OUT itself),
       output size, peak RSS, and the ratios crashcopy/makedumpfile.  Then
       MB/s of input against `cat CORE > /dev/null` (the floor), and
@@ -108,10 +109,15 @@ def run_once(argv, retry, out=None):
     """Run argv; with retry, a failed run (makedumpfile --num-threads aborts
     now and then) is counted and run again, at most 5 times, after removing
     the output it left (makedumpfile refuses to overwrite one: exit 1).
+    Each run starts after a sync (untimed).
     Returns the wall time of the run that succeeded."""
     for _ in range(5):
         if out and os.path.exists(out):
             os.unlink(out)
+        # Untimed: let the previous run's writeback, and the discards of
+        # the output just removed (the root file system here is mounted
+        # with discard), finish before this run starts, not during it.
+        os.sync()
         t = time.perf_counter()
         r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         dt = time.perf_counter() - t
@@ -136,6 +142,23 @@ def median_time(argv, out, runs, retry=False):
     if out and os.path.exists(out):
         os.unlink(out)
     return statistics.median(times)
+
+
+def median_times_in_turns(argvs, out, runs, retry):
+    """One warm-up of each command, then runs runs of them taking turns: the
+    medians, in argvs' order (retry[i]: as run_once's, for argvs[i]).  The
+    machine's speed drifts (other guests on the host, writeback of earlier
+    outputs); timed in turns, every tool meets the same drift, so their
+    ratios hold better than blocks of runs one tool after the other would."""
+    times = [[] for _ in argvs]
+    for i in range(runs + 1):
+        for j, argv in enumerate(argvs):
+            t = run_once(argv, retry[j], out)
+            if i:
+                times[j].append(t)
+    if out and os.path.exists(out):
+        os.unlink(out)
+    return [statistics.median(t) for t in times]
 
 
 def peak_rss_kib(argv, out, retry=False):
@@ -317,7 +340,8 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd, codec_floo
                                      check=True, capture_output=True, text=True).stdout)["threads"]
     os.unlink(out)
     lines = ["crashcopy against makedumpfile on %s (%s, %d bytes)" % (core, human(core_size), core_size),
-             "median wall time of %d runs after one warm-up; size of the output; peak RSS (GNU time)" % runs,
+             "median wall time of %d runs after one warm-up, crashcopy's and makedumpfile's runs taking turns;"
+             " size of the output; peak RSS (GNU time)" % runs,
              "lzo rows: crashcopy -l against Debian 12's makedumpfile %s -l" % deb_version,
              "zstd rows: crashcopy -z against makedumpfile-zstd %s -z (Debian 13's binary, tests/peers;"
              " Debian 12's has no zstd)" % zstd_version,
@@ -335,21 +359,23 @@ def copy_table(runs, outfile, core, sparse_core, crashcopy, mdf_zstd, codec_floo
     worst = {"time": 0, "size": 0, "rss": 0}
     worst_t1 = 0
     worst_dur = {"": 0, "-t1": 0}
-    peer = {}  # makedumpfile's figures per (level, codec, its options): -t1 reuses ""
+    peer = {}  # makedumpfile's size and RSS per (level, codec, its options): -t1 reuses ""
     floor_peer = {31: [], 1: []}  # level -> [(codec, (makedumpfile's wall time, argv))]
     for level, (codec, cc_opt, mdf_bin, mdf_opt, mdf_label), mode in cases:
         cc_t = {"": [], "-t1": ["--num-threads", "1"], "-t2": ["--num-threads", "2"]}[mode]
         mdf_t = ["--num-threads", "2"] if mode == "-t2" else []
         cc = [crashcopy, cc_opt, "-d", str(level)] + cc_t + ["-f", core, out]
         mdf = [mdf_bin, mdf_opt, "-d", str(level)] + mdf_t + [core, out]
-        t_cc, s_cc, r_cc = median_time(cc, out, runs), run_size(cc, out), peak_rss_kib(cc, out)
+        # Each row times its makedumpfile (alone, then with sync) in turns
+        # with its crashcopy.
+        durable = ["sh", "-c", '"$@" && exec sync "$0"', out] + mdf
+        t_cc, t_mdf, t_sync = median_times_in_turns([cc, mdf, durable], out, runs,
+                                                    [False, True, True])
+        s_cc, r_cc = run_size(cc, out), peak_rss_kib(cc, out)
         key = (level, codec, tuple(mdf_t))
         if key not in peer:
-            durable = ["sh", "-c", '"$@" && exec sync "$0"', out] + mdf
-            peer[key] = (median_time(mdf, out, runs, retry=True), run_size(mdf, out, retry=True),
-                         peak_rss_kib(mdf, out, retry=True),
-                         median_time(durable, out, runs, retry=True))
-        t_mdf, s_mdf, r_mdf, t_sync = peer[key]
+            peer[key] = (run_size(mdf, out, retry=True), peak_rss_kib(mdf, out, retry=True))
+        s_mdf, r_mdf = peer[key]
         if mode == "":
             floor_peer[level].append((codec, (t_mdf, mdf)))
         name = "-d %d %s%s" % (level, codec, " " + mode if mode else "")
