@@ -130,20 +130,6 @@ def run_once(argv, retry, out=None):
     sys.exit("bench.py: %s exited %d" % (shlex.join(argv), r.returncode))
 
 
-def median_time(argv, out, runs, retry=False):
-    """One warm-up, then the median wall time of runs runs of argv."""
-    times = []
-    for i in range(runs + 1):
-        if out and os.path.exists(out):
-            os.unlink(out)
-        dt = run_once(argv, retry, out)
-        if i:
-            times.append(dt)
-    if out and os.path.exists(out):
-        os.unlink(out)
-    return statistics.median(times)
-
-
 def median_times_in_turns(argvs, out, runs, retry):
     """One warm-up of each command, then runs runs of them taking turns: the
     medians, in argvs' order (retry[i]: as run_once's, for argvs[i]).  The
@@ -159,6 +145,11 @@ def median_times_in_turns(argvs, out, runs, retry):
     if out and os.path.exists(out):
         os.unlink(out)
     return [statistics.median(t) for t in times]
+
+
+def median_time(argv, out, runs, retry=False):
+    """One warm-up, then the median wall time of runs runs of argv."""
+    return median_times_in_turns([argv], out, runs, [retry])[0]
 
 
 def peak_rss_kib(argv, out, retry=False):
