@@ -110,13 +110,12 @@ int main(int argc, char **argv)
 	free(bitmap);
 
 	uint8_t *pages = malloc(count ? count * bs : 1);
-	uint8_t *desc = malloc(DESC_SIZE);
-	uint8_t *dst = NULL;
-	if (!pages || !desc)
+	uint8_t desc[DESC_SIZE], *dst = NULL;
+	if (!pages)
 		die("%s", "out of memory");
 	uint64_t desc_at = (uint64_t)(1 + sub + blocks) * bs, kept = 0;
 	for (uint64_t i = 0; i < count; i++) {
-		read_at(fd, desc, DESC_SIZE, desc_at + i * DESC_SIZE, "descriptors");
+		read_at(fd, desc, sizeof(desc), desc_at + i * DESC_SIZE, "descriptors");
 		uint64_t offset = rd_u64(&lp64_le, desc);
 		if (get32(desc + 8) != bs || get32(desc + 12) != 0)
 			die("%s: a page is compressed (write it with no -c/-l/-z)", argv[1]);
@@ -152,7 +151,6 @@ int main(int argc, char **argv)
 	       ",\"zstd\":\"%s\"}\n", kept, best, bytes, ZSTD_versionString());
 	codec_destroy(c);
 	free(dst);
-	free(desc);
 	free(pages);
 	return 0;
 }
